@@ -1,0 +1,50 @@
+//! SHA-256 and the truncated forms Reticulum builds its addresses from.
+
+use sha2::{Digest, Sha256};
+
+use crate::CryptoRngCore;
+
+/// Length of a full hash (SHA-256) in bytes.
+pub const HASH_LEN: usize = 32;
+/// Length of a truncated hash (identity, destination, packet) in bytes.
+pub const TRUNCATED_HASH_LEN: usize = 16;
+/// Length of a destination name hash in bytes.
+pub const NAME_HASH_LEN: usize = 10;
+
+/// SHA-256 of `data`.
+pub fn full_hash(data: &[u8]) -> [u8; HASH_LEN] {
+    Sha256::digest(data).into()
+}
+
+/// SHA-256 of the concatenation of `parts`, without building the concatenation.
+pub fn full_hash_of(parts: &[&[u8]]) -> [u8; HASH_LEN] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The first 16 bytes of SHA-256 of `data`.
+pub fn truncated_hash(data: &[u8]) -> [u8; TRUNCATED_HASH_LEN] {
+    first_16(&full_hash(data))
+}
+
+/// The first 16 bytes of SHA-256 of the concatenation of `parts`.
+pub fn truncated_hash_of(parts: &[&[u8]]) -> [u8; TRUNCATED_HASH_LEN] {
+    first_16(&full_hash_of(parts))
+}
+
+/// A random truncated hash: the truncated hash of 16 random bytes, as the
+/// reference makes its random blobs and tags.
+pub fn random_hash(rng: &mut dyn CryptoRngCore) -> [u8; TRUNCATED_HASH_LEN] {
+    let mut seed = [0u8; TRUNCATED_HASH_LEN];
+    rng.fill_bytes(&mut seed);
+    truncated_hash(&seed)
+}
+
+fn first_16(full: &[u8; HASH_LEN]) -> [u8; TRUNCATED_HASH_LEN] {
+    let mut out = [0u8; TRUNCATED_HASH_LEN];
+    out.copy_from_slice(&full[..TRUNCATED_HASH_LEN]);
+    out
+}

@@ -1,0 +1,34 @@
+//! The one error type of this crate's decoders.
+
+/// Why bytes did not decode.
+///
+/// `Truncated` means more bytes could still make a valid value (a stream reader
+/// should wait); every other variant means these bytes are malformed for good.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    #[error("truncated: need at least {needed} bytes, have {have}")]
+    Truncated { needed: usize, have: usize },
+    #[error("too long: at most {max} bytes, got {got}")]
+    TooLong { max: usize, got: usize },
+    #[error("malformed {what}: {why}")]
+    Malformed { what: &'static str, why: &'static str },
+    #[error("invalid msgpack in {what}: {source}")]
+    Msgpack {
+        what: &'static str,
+        #[source]
+        source: rns_msgpack::DecodeError,
+    },
+    #[error("bad signature on {0}")]
+    BadSignature(&'static str),
+}
+
+impl WireError {
+    pub(crate) fn malformed(what: &'static str, why: &'static str) -> Self {
+        WireError::Malformed { what, why }
+    }
+
+    pub(crate) fn msgpack(what: &'static str) -> impl FnOnce(rns_msgpack::DecodeError) -> Self {
+        move |source| WireError::Msgpack { what, source }
+    }
+}
