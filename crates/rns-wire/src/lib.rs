@@ -17,6 +17,7 @@ pub mod lxmf_app_data;
 pub mod packet;
 pub mod path_request;
 pub mod proof;
+pub mod request;
 pub mod resource;
 
 mod error;
