@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test the project has. CI runs exactly this (via .ci/run).
+# Each step installs what it needs; nothing relies on a hand-installed tool.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "house rules: sans-IO crates do no I/O and pull in no runtime"
+scripts/check-sans-io.sh
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests: unit, vectors, property tests, binary"
+cargo test --workspace --locked
+
+step "benchmarks compile"
+cargo bench --workspace --locked --no-run
