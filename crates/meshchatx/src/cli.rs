@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "meshchatx", version, about = "MeshChatX-rs: local-first LXMF chat over Reticulum")]
+#[command(
+    name = "meshchatx",
+    version,
+    about = "MeshChatX-rs: local-first LXMF chat over Reticulum"
+)]
 pub struct Cli {
     /// Root folder for everything: sets --storage-dir to <dir>/storage unless that is given.
     #[arg(long, env = "MESHCHAT_DATA_DIR", value_name = "DIR")]

@@ -28,7 +28,10 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<PrivateIdentity> {
 /// Generates a new identity and writes it to `path`, refusing to overwrite.
 pub fn generate_to(path: &Path) -> anyhow::Result<PrivateIdentity> {
     if path.exists() {
-        bail!("{} already exists; refusing to overwrite an identity", path.display());
+        bail!(
+            "{} already exists; refusing to overwrite an identity",
+            path.display()
+        );
     }
     let identity = PrivateIdentity::generate(&mut OsRng);
     write_secret_atomically(path, identity.to_private_bytes().as_ref())?;
@@ -38,9 +41,15 @@ pub fn generate_to(path: &Path) -> anyhow::Result<PrivateIdentity> {
 /// Writes `bytes` to a 0600 temporary file beside `path`, syncs it, then renames it
 /// into place, so a crash leaves either no file or a whole one.
 fn write_secret_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.tmp"));
     let mut file = fs::OpenOptions::new()
         .write(true)

@@ -16,7 +16,11 @@ fn main() -> anyhow::Result<()> {
 
     if let Some(path) = &cli.generate_identity_file {
         let identity = identity_file::generate_to(path)?;
-        println!("Generated identity {} at {}", identity.hash(), path.display());
+        println!(
+            "Generated identity {} at {}",
+            identity.hash(),
+            path.display()
+        );
         return Ok(());
     }
 

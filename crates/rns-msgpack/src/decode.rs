@@ -52,7 +52,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
-        let slice = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated)?;
+        let slice = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(DecodeError::Truncated)?;
         self.pos = end;
         Ok(slice)
     }
@@ -74,7 +77,9 @@ impl<'a> Reader<'a> {
     /// Reads a big-endian length of `width` bytes (1, 2 or 4).
     fn len(&mut self, width: usize) -> Result<usize, DecodeError> {
         let raw = self.take(width)?;
-        Ok(raw.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+        Ok(raw
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
     }
 
     /// A count of items, each at least `min_item_bytes` long: a count that cannot
@@ -215,10 +220,22 @@ mod tests {
     #[test]
     fn hostile_lengths_are_truncation_not_allocation() {
         // A 32-bit array count of 4 billion with nothing behind it.
-        assert_eq!(decode(&hex::decode("ddffffffff").unwrap()), Err(DecodeError::Truncated));
-        assert_eq!(decode(&hex::decode("dfffffffff").unwrap()), Err(DecodeError::Truncated));
-        assert_eq!(decode(&hex::decode("c6ffffffff").unwrap()), Err(DecodeError::Truncated));
-        assert_eq!(decode(&hex::decode("c9ffffffff01").unwrap()), Err(DecodeError::Truncated));
+        assert_eq!(
+            decode(&hex::decode("ddffffffff").unwrap()),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(
+            decode(&hex::decode("dfffffffff").unwrap()),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(
+            decode(&hex::decode("c6ffffffff").unwrap()),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(
+            decode(&hex::decode("c9ffffffff01").unwrap()),
+            Err(DecodeError::Truncated)
+        );
     }
 
     #[test]
@@ -248,8 +265,12 @@ mod tests {
             any::<bool>().prop_map(Value::Bool),
             any::<u64>().prop_map(Value::UInt),
             (i64::MIN..0).prop_map(Value::Int),
-            any::<f64>().prop_filter("NaN never equals itself", |f| !f.is_nan()).prop_map(Value::F64),
-            any::<f32>().prop_filter("NaN never equals itself", |f| !f.is_nan()).prop_map(Value::F32),
+            any::<f64>()
+                .prop_filter("NaN never equals itself", |f| !f.is_nan())
+                .prop_map(Value::F64),
+            any::<f32>()
+                .prop_filter("NaN never equals itself", |f| !f.is_nan())
+                .prop_map(Value::F32),
             proptest::collection::vec(any::<u8>(), 0..300).prop_map(Value::Bin),
             ".{0,40}".prop_map(Value::Str),
             (any::<i8>(), proptest::collection::vec(any::<u8>(), 0..20))

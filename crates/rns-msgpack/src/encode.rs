@@ -169,7 +169,10 @@ mod tests {
 
     #[test]
     fn containers_and_ext() {
-        assert_eq!(hex(&Value::Array(vec![Value::Nil; 16])).get(..6), Some("dc0010"));
+        assert_eq!(
+            hex(&Value::Array(vec![Value::Nil; 16])).get(..6),
+            Some("dc0010")
+        );
         assert_eq!(
             hex(&Value::Map(vec![(Value::UInt(1), Value::Bool(true))])),
             "8101c3"

@@ -105,7 +105,10 @@ impl Value {
     /// Looks a key up in a map value (first match, as the reference's dicts
     /// keep one value per key).
     pub fn map_get(&self, key: &Value) -> Option<&Value> {
-        self.as_map()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// Looks a text key up in a map value.
