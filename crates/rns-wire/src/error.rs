@@ -21,11 +21,23 @@ pub enum WireError {
     },
     #[error("bad signature on {0}")]
     BadSignature(&'static str),
+    #[error("malformed {what}: missing field {field}")]
+    MissingField { what: &'static str, field: &'static str },
+    #[error("malformed {what}: field {field} {why}")]
+    InvalidField {
+        what: &'static str,
+        field: &'static str,
+        why: &'static str,
+    },
 }
 
 impl WireError {
     pub(crate) fn malformed(what: &'static str, why: &'static str) -> Self {
         WireError::Malformed { what, why }
+    }
+
+    pub(crate) fn invalid_field(what: &'static str, field: &'static str, why: &'static str) -> Self {
+        WireError::InvalidField { what, field, why }
     }
 
     pub(crate) fn msgpack(what: &'static str) -> impl FnOnce(rns_msgpack::DecodeError) -> Self {
