@@ -21,6 +21,13 @@ pub enum WireError {
     },
     #[error("bad signature on {0}")]
     BadSignature(&'static str),
+    /// A hash or id carried in the bytes does not match the one it must equal
+    /// (an announce's destination hash, an explicit proof's packet hash, ...).
+    #[error("hash mismatch on {0}")]
+    HashMismatch(&'static str),
+    /// The packet has travelled `PATHFINDER_M` hops or more and must be dropped.
+    #[error("hop limit reached: {hops} hops")]
+    HopLimit { hops: u8 },
     #[error("malformed {what}: missing field {field}")]
     MissingField { what: &'static str, field: &'static str },
     #[error("malformed {what}: field {field} {why}")]
