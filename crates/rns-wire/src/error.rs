@@ -12,7 +12,10 @@ pub enum WireError {
     #[error("too long: at most {max} bytes, got {got}")]
     TooLong { max: usize, got: usize },
     #[error("malformed {what}: {why}")]
-    Malformed { what: &'static str, why: &'static str },
+    Malformed {
+        what: &'static str,
+        why: &'static str,
+    },
     #[error("invalid msgpack in {what}: {source}")]
     Msgpack {
         what: &'static str,
@@ -29,7 +32,10 @@ pub enum WireError {
     #[error("hop limit reached: {hops} hops")]
     HopLimit { hops: u8 },
     #[error("malformed {what}: missing field {field}")]
-    MissingField { what: &'static str, field: &'static str },
+    MissingField {
+        what: &'static str,
+        field: &'static str,
+    },
     #[error("malformed {what}: field {field} {why}")]
     InvalidField {
         what: &'static str,
@@ -43,7 +49,11 @@ impl WireError {
         WireError::Malformed { what, why }
     }
 
-    pub(crate) fn invalid_field(what: &'static str, field: &'static str, why: &'static str) -> Self {
+    pub(crate) fn invalid_field(
+        what: &'static str,
+        field: &'static str,
+        why: &'static str,
+    ) -> Self {
         WireError::InvalidField { what, field, why }
     }
 
