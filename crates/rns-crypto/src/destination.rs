@@ -80,7 +80,10 @@ pub fn destination_hash_for(
     aspects: &[&str],
     identity: Option<&IdentityHash>,
 ) -> Result<DestinationHash, NameError> {
-    Ok(destination_hash(&name_hash(&expand_name(app_name, aspects)?), identity))
+    Ok(destination_hash(
+        &name_hash(&expand_name(app_name, aspects)?),
+        identity,
+    ))
 }
 
 #[cfg(test)]
@@ -90,8 +93,14 @@ mod tests {
     #[test]
     fn dots_inside_components_are_refused() {
         assert_eq!(expand_name("lxmf", &["delivery"]).unwrap(), "lxmf.delivery");
-        assert!(matches!(expand_name("a.b", &[]), Err(NameError::DotInComponent(_))));
-        assert!(matches!(expand_name("a", &["b.c"]), Err(NameError::DotInComponent(_))));
+        assert!(matches!(
+            expand_name("a.b", &[]),
+            Err(NameError::DotInComponent(_))
+        ));
+        assert!(matches!(
+            expand_name("a", &["b.c"]),
+            Err(NameError::DotInComponent(_))
+        ));
         assert_eq!(expand_name("", &[]), Err(NameError::EmptyAppName));
     }
 }

@@ -10,6 +10,8 @@ pub const HASH_LEN: usize = 32;
 pub const TRUNCATED_HASH_LEN: usize = 16;
 /// Length of a destination name hash in bytes.
 pub const NAME_HASH_LEN: usize = 10;
+/// Length of a ratchet id in bytes.
+pub const RATCHET_ID_LEN: usize = 10;
 
 /// SHA-256 of `data`.
 pub fn full_hash(data: &[u8]) -> [u8; HASH_LEN] {

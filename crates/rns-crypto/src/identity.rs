@@ -10,6 +10,7 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
 use zeroize::Zeroizing;
 
+use crate::ecdh::{X25519_KEY_LEN, shared_from};
 use crate::{CryptoError, CryptoRngCore, IdentityHash, hash::truncated_hash};
 
 /// Length of a private or public identity key, in bytes.
@@ -138,14 +139,21 @@ impl PrivateIdentity {
             ed25519: ed25519.verifying_key(),
             hash: IdentityHash(truncated_hash(&public)),
         };
-        Self { x25519, ed25519, public }
+        Self {
+            x25519,
+            ed25519,
+            public,
+        }
     }
 
     /// As [`from_private_bytes`](Self::from_private_bytes), from a slice that must be
     /// 64 bytes long.
     pub fn from_private_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
         let arr = Zeroizing::new(<[u8; KEY_LEN]>::try_from(bytes).map_err(|_| {
-            CryptoError::KeyLength { expected: "64", actual: bytes.len() }
+            CryptoError::KeyLength {
+                expected: "64",
+                actual: bytes.len(),
+            }
         })?);
         Ok(Self::from_private_bytes(&arr))
     }
@@ -172,15 +180,23 @@ impl PrivateIdentity {
         Signature(self.ed25519.sign(message).to_bytes())
     }
 
-    /// The X25519 secret, for key agreement inside this crate.
-    pub(crate) fn x25519_secret(&self) -> &StaticSecret {
-        &self.x25519
+    /// ECDH of this identity's X25519 key with a peer's public key. Fails on a
+    /// low-order peer key (see [`crate::ecdh::X25519Keypair::diffie_hellman`]).
+    pub fn ecdh(
+        &self,
+        peer_public: &[u8; X25519_KEY_LEN],
+    ) -> Result<Zeroizing<[u8; X25519_KEY_LEN]>, CryptoError> {
+        shared_from(&self.x25519, peer_public)
     }
 }
 
 impl fmt::Debug for PrivateIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateIdentity({}, secret keys hidden)", self.public.hash)
+        write!(
+            f,
+            "PrivateIdentity({}, secret keys hidden)",
+            self.public.hash
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::hash::{HASH_LEN, NAME_HASH_LEN, TRUNCATED_HASH_LEN};
+use crate::hash::{HASH_LEN, NAME_HASH_LEN, RATCHET_ID_LEN, TRUNCATED_HASH_LEN};
 
 /// A hex string did not parse as a hash of the expected length.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,6 +100,11 @@ hash_newtype!(
     NAME_HASH_LEN
 );
 hash_newtype!(
+    /// The first 10 bytes of SHA-256 of a ratchet's X25519 public key.
+    RatchetId,
+    RATCHET_ID_LEN
+);
+hash_newtype!(
     /// The full 32-byte hash of a packet's hashable part.
     PacketHash,
     HASH_LEN
@@ -123,8 +128,19 @@ mod tests {
         let h: DestinationHash = "<00112233445566778899aabbccddeeff>".parse().unwrap();
         assert_eq!(h.to_string(), "00112233445566778899aabbccddeeff");
         assert!("0011".parse::<DestinationHash>().is_err());
-        assert!("zz112233445566778899aabbccddeeff".parse::<DestinationHash>().is_err());
-        assert!("é0112233445566778899aabbccddeef".parse::<DestinationHash>().is_err());
-        assert_eq!(format!("{h:?}"), "DestinationHash(00112233445566778899aabbccddeeff)");
+        assert!(
+            "zz112233445566778899aabbccddeeff"
+                .parse::<DestinationHash>()
+                .is_err()
+        );
+        assert!(
+            "é0112233445566778899aabbccddeef"
+                .parse::<DestinationHash>()
+                .is_err()
+        );
+        assert_eq!(
+            format!("{h:?}"),
+            "DestinationHash(00112233445566778899aabbccddeeff)"
+        );
     }
 }
