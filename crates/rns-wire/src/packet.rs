@@ -214,7 +214,8 @@ impl Packet {
     }
 
     /// Puts the packet in transport towards `transport_id`: HEADER_2, TRANSPORT,
-    /// and (as the reference does) the context flag cleared.
+    /// and (as the reference does) the context flag cleared. Announce rebroadcasts
+    /// are not made this way: they keep the context flag, which marks a ratchet.
     pub fn into_header2(self, transport_id: IdentityHash) -> Packet {
         Packet {
             header: Header::Type2 { transport_id },
