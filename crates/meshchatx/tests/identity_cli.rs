@@ -1,6 +1,8 @@
 //! The binary, run for real: it creates an identity once, keeps it private and
 //! reports the same identity on every start.
 
+// Test helpers outside #[test] functions unwrap too: a panic there is a failed test.
+#![allow(clippy::unwrap_used)]
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
