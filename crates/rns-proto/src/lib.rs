@@ -1,6 +1,13 @@
-//! Sans-IO Reticulum state machines (transport, links, resources, channels).
-//! Owns: protocol state driven by `handle_*(now, ...)` / `poll_*` calls.
-//! Does not own: sockets, files, clocks or a runtime (those are `rns-net`).
+//! Sans-IO Reticulum: transport, links, requests and (later) resources and
+//! channels, as state machines driven by `handle_*(now, ..)` and drained by
+//! `poll_*` calls.
 //!
-//! This crate exists with its boundary in place; its contents arrive with the
-//! issue that builds this layer. See `docs/architecture.md`.
+//! Owns: the path table, duplicate suppression, announce handling, path requests,
+//! outbound routing, receipts and proofs, forwarding in transport mode, and the
+//! per-link state machines.
+//! Does not own: sockets, framing, files, clocks or a runtime (`rns-net` drives
+//! this crate). Time comes in as `now` (seconds since the UNIX epoch, `f64`, as
+//! the reference keeps time); randomness through an injected `CryptoRngCore`.
+
+pub mod link;
+pub mod node;
