@@ -1,0 +1,42 @@
+//! A cancellation signal shared by the driver and every task it starts.
+//!
+//! A `watch` channel rather than a dependency: the state is one bool that only
+//! ever goes from false to true, and late subscribers must still see it.
+
+use tokio::sync::watch;
+
+/// Fires [`Cancel`]s; dropping it fires them too, so a driver that dies
+/// takes its tasks with it.
+#[derive(Debug)]
+pub(crate) struct CancelSource {
+    tx: watch::Sender<bool>,
+}
+
+/// Resolves once cancellation has been requested. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Cancel {
+    rx: watch::Receiver<bool>,
+}
+
+impl CancelSource {
+    pub(crate) fn new() -> (Self, Cancel) {
+        let (tx, rx) = watch::channel(false);
+        (CancelSource { tx }, Cancel { rx })
+    }
+
+    pub(crate) fn cancel(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+impl Cancel {
+    /// Waits for cancellation (or for the source to be dropped).
+    pub(crate) async fn cancelled(&mut self) {
+        // An error means the source is gone, which counts as cancelled.
+        let _ = self.rx.wait_for(|c| *c).await;
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        *self.rx.borrow() || self.rx.has_changed().is_err()
+    }
+}

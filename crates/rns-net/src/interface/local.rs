@@ -1,0 +1,1 @@
+//! Shared instance: placeholder until stage 2.
