@@ -1,142 +1,335 @@
 //! The transport node: one sans-IO state machine per Reticulum instance.
 //!
-//! It takes deframed packets (`handle_inbound`), the passage of time
-//! (`handle_timeout`) and application calls, and produces transmits
-//! (`poll_transmit`), events (`poll_event`) and its next deadline. It keeps the
-//! path table, duplicate suppression, announce handling, path requests,
-//! outbound routing, receipts and proofs, forwarding in transport mode, and the
-//! table of our links (each driven through `crate::link`).
+//! It takes deframed packets ([`Node::handle_inbound`]), the passage of time
+//! ([`Node::handle_timeout`]) and application calls, and produces transmits
+//! ([`Node::poll_transmit`]), events ([`Node::poll_event`]) and its next
+//! deadline. It keeps the path table, duplicate suppression, announce
+//! handling, path requests, outbound routing, receipts and proofs, forwarding
+//! in transport mode, and the table of our links (each a [`crate::link::Link`]).
+//!
+//! Every table and queue is bounded by [`Limits`]; see there for the caps and
+//! what is evicted when one is full.
 
-// The skeleton: internals are filled in behind this public API.
-#![allow(dead_code)]
-
+mod announces;
+mod bounded;
 mod config;
 mod destinations;
 mod event;
+mod forwarding;
+mod inbound;
+mod interfaces;
+mod known;
 mod link_api;
+mod links;
+mod outbound;
+mod path_requests;
+mod path_table;
+mod rebroadcast;
+mod receipts;
 mod stats;
+mod timers;
 
-use rns_crypto::{CryptoRngCore, DestinationHash, PacketHash, PrivateIdentity, PublicIdentity};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use rns_crypto::{
+    CryptoRngCore, DestinationHash, IdentityHash, PacketHash, PrivateIdentity, PublicIdentity,
+    RememberedRatchet,
+};
 use rns_msgpack::Value;
+use rns_wire::constants::{ENCRYPTED_MDU, PATHFINDER_M, PLAIN_MDU};
+use rns_wire::packet::{Context, DestinationKind, Packet, PacketType};
 
 pub use config::{
     DEFAULT_ANNOUNCE_CAP, InterfaceConfig, InterfaceId, InterfaceMode, Limits, NodeConfig,
 };
 pub use destinations::{DestinationSpec, SingleSpec, SpecKind};
 pub use event::{Event, NodeError, PathEntryView, ReceiptId, Transmit};
-pub use link_api::{LinkEvent, LinkId, LinkState, ProofStrategy, RequestId};
+pub use link_api::{
+    LinkError, LinkEvent, LinkId, LinkState, ProofStrategy, RequestFailure, RequestId,
+    TeardownReason,
+};
 pub use stats::{DropReason, InterfaceStats, NodeStats};
+
+use bounded::RotatingSet;
+use destinations::LocalDestination;
+use forwarding::Tables;
+use interfaces::Interface;
+use known::KnownDestinations;
+use links::LinkTable;
+use path_requests::PathRequests;
+use path_table::PathTable;
+use rebroadcast::AnnounceTable;
+use receipts::Receipts;
+use stats::Counters;
 
 /// A Reticulum transport node (sans-IO). See the module docs.
 pub struct Node {
     config: NodeConfig,
+    transport_id: IdentityHash,
     rng: Box<dyn CryptoRngCore + Send>,
+    interfaces: BTreeMap<InterfaceId, Interface>,
+    /// Registered by the application, never by the network: not capped.
+    destinations: HashMap<DestinationHash, LocalDestination>,
+    known: KnownDestinations,
+    paths: PathTable,
+    /// Truncated hashes of packets seen, for duplicate suppression.
+    packet_hashes: RotatingSet<DestinationHash>,
+    announce_table: AnnounceTable,
+    path_requests: PathRequests,
+    tables: Tables,
+    links: LinkTable,
+    receipts: Receipts,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    counters: Counters,
+    next_cull: f64,
 }
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
-            .field("transport_id", &self.config.identity.hash())
+            .field("transport_id", &self.transport_id)
             .field("transport_enabled", &self.config.transport_enabled)
+            .field("interfaces", &self.interfaces.len())
+            .field("paths", &self.paths.len())
+            .field("links", &self.links.len())
             .finish_non_exhaustive()
     }
 }
 
-#[allow(unused_variables, clippy::unused_self)]
 impl Node {
     pub fn new(config: NodeConfig, rng: Box<dyn CryptoRngCore + Send>) -> Node {
-        Node { config, rng }
+        let l = &config.limits;
+        Node {
+            transport_id: config.identity.hash(),
+            interfaces: BTreeMap::new(),
+            destinations: HashMap::new(),
+            known: KnownDestinations::new(l.max_known_destinations),
+            paths: PathTable::new(l.max_paths),
+            packet_hashes: RotatingSet::new(l.max_packet_hashes),
+            announce_table: AnnounceTable::new(l.max_announce_table),
+            path_requests: PathRequests::new(l),
+            tables: Tables::new(l.max_reverse_entries, l.max_link_table),
+            links: LinkTable::new(),
+            receipts: Receipts::new(l.max_receipts),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            counters: Counters::default(),
+            next_cull: 0.0,
+            config,
+            rng,
+        }
     }
 
     pub fn transport_identity(&self) -> &PrivateIdentity {
         &self.config.identity
     }
 
-    pub fn add_interface(&mut self, id: InterfaceId, config: InterfaceConfig) {}
+    /// Our transport id: the hash of the transport identity.
+    pub fn transport_id(&self) -> IdentityHash {
+        self.transport_id
+    }
 
-    pub fn remove_interface(&mut self, id: InterfaceId) {}
+    /// Attaches (or reconfigures) an interface.
+    pub fn add_interface(&mut self, id: InterfaceId, config: InterfaceConfig) {
+        let burst = self.config.limits.new_announce_burst;
+        self.interfaces.insert(id, Interface::new(config, burst));
+    }
 
-    pub fn handle_inbound(&mut self, now: f64, interface: InterfaceId, raw: &[u8]) {}
+    /// Detaches an interface and forgets the paths and relay state through it.
+    /// Links attached to it are left to time out.
+    pub fn remove_interface(&mut self, id: InterfaceId) {
+        if self.interfaces.remove(&id).is_none() {
+            return;
+        }
+        let exists = |i: InterfaceId| i != id;
+        self.paths.cull(f64::NEG_INFINITY, exists);
+        self.tables.cull(f64::NEG_INFINITY, exists);
+        self.path_requests.forget_interface(id);
+        self.announce_table.map.retain(|_, e| e.from != id);
+    }
 
-    pub fn handle_timeout(&mut self, now: f64) {}
+    /// One deframed packet as it arrived, access code and all.
+    pub fn handle_inbound(&mut self, now: f64, interface: InterfaceId, raw: &[u8]) {
+        self.inbound(now, interface, raw);
+    }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        None
+        self.transmits.pop_front()
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        None
-    }
-
-    pub fn next_deadline(&self) -> Option<f64> {
-        None
+        self.events.pop_front()
     }
 
     pub fn register_destination(
         &mut self,
         spec: DestinationSpec,
     ) -> Result<DestinationHash, NodeError> {
-        Err(NodeError::TableFull("destination"))
+        self.register(spec)
     }
 
-    pub fn deregister_destination(&mut self, destination: &DestinationHash) {}
+    pub fn deregister_destination(&mut self, destination: &DestinationHash) {
+        self.destinations.remove(destination);
+    }
 
+    /// Announces a local SINGLE destination on every outbound interface.
+    /// `app_data`: `None` repeats the app data of the previous announce;
+    /// `Some(&[])` clears it. Ratchets rotate first when due.
     pub fn announce(
         &mut self,
         now: f64,
         destination: &DestinationHash,
         app_data: Option<&[u8]>,
     ) -> Result<(), NodeError> {
-        Err(NodeError::UnknownDestination(*destination))
+        self.announce_local(now, destination, app_data)
+    }
+
+    /// The destination's ratchets (to persist after `RatchetsRotated`).
+    pub fn destination_ratchets(
+        &self,
+        destination: &DestinationHash,
+    ) -> Option<&rns_crypto::RatchetSet> {
+        self.destinations
+            .get(destination)?
+            .single()?
+            .ratchets
+            .as_ref()
     }
 
     pub fn recall_identity(&self, destination: &DestinationHash) -> Option<&PublicIdentity> {
-        None
+        self.known.identity(destination)
     }
 
+    /// The app data of the destination's latest announce.
+    pub fn recall_app_data(&self, destination: &DestinationHash) -> Option<&[u8]> {
+        self.known.get(destination)?.app_data.as_deref()
+    }
+
+    /// The latest ratchet the destination announced (to persist it).
+    pub fn recall_ratchet(&self, destination: &DestinationHash) -> Option<RememberedRatchet> {
+        self.known.get(destination)?.ratchet
+    }
+
+    /// Restores a persisted known destination; it is kept over strangers.
     pub fn remember_identity(
         &mut self,
         destination: DestinationHash,
         identity: PublicIdentity,
         app_data: Option<Vec<u8>>,
     ) {
+        self.known.learn(destination, identity, app_data, None);
+        self.known.mark_used(&destination);
+    }
+
+    /// Restores a persisted ratchet for a known destination.
+    pub fn remember_ratchet(&mut self, destination: &DestinationHash, ratchet: RememberedRatchet) {
+        self.known.set_ratchet(destination, ratchet);
     }
 
     pub fn has_path(&self, destination: &DestinationHash) -> bool {
-        false
+        self.paths.get(destination).is_some()
     }
 
     pub fn hops_to(&self, destination: &DestinationHash) -> Option<u8> {
-        None
+        self.paths.get(destination).map(|p| p.hops)
     }
 
-    pub fn request_path(&mut self, now: f64, destination: &DestinationHash) {}
+    /// Sends a path request on every outbound interface, every time it is
+    /// called (rate limiting explicit requests is the caller's business).
+    pub fn request_path(&mut self, _now: f64, destination: &DestinationHash) {
+        self.send_path_request(destination);
+    }
 
     pub fn path_table(&self) -> impl Iterator<Item = PathEntryView> + '_ {
-        std::iter::empty()
+        self.paths.views()
     }
 
     pub fn drop_path(&mut self, destination: &DestinationHash) -> bool {
-        false
+        self.paths.remove(destination).is_some()
     }
 
+    /// Sends one packet: encrypted to a known SINGLE destination (to its
+    /// latest ratchet when one is known) with a receipt, or to a local PLAIN
+    /// (as is) or GROUP (with its key) destination. PLAIN and GROUP packets
+    /// get no receipt (the reference makes none): their `ReceiptId` only
+    /// names the packet, and no receipt event follows.
     pub fn send_packet(
         &mut self,
         now: f64,
         destination: &DestinationHash,
         data: &[u8],
     ) -> Result<ReceiptId, NodeError> {
-        Err(NodeError::UnknownIdentity(*destination))
+        if let Some(local) = self.destinations.get(destination)
+            && local.single().is_none()
+        {
+            return self.send_unproved(now, destination, data);
+        }
+        if data.len() > ENCRYPTED_MDU {
+            return Err(NodeError::TooLarge {
+                max: ENCRYPTED_MDU,
+                got: data.len(),
+            });
+        }
+        let identity = self
+            .known
+            .identity(destination)
+            .cloned()
+            .ok_or(NodeError::UnknownIdentity(*destination))?;
+        self.known.mark_used(destination);
+        let ratchet = self.known.ratchet(destination, now);
+        let ciphertext = identity.encrypt(data, ratchet.as_ref(), &mut *self.rng)?;
+        let packet = Packet::new(
+            PacketType::Data,
+            DestinationKind::Single,
+            *destination,
+            Context::NONE,
+            ciphertext,
+        );
+        let hops = self.hops_to(destination).unwrap_or(PATHFINDER_M);
+        let bitrate = self.first_hop_bitrate(destination);
+        let receipt = self.add_receipt(now, &packet, identity, hops, bitrate);
+        self.route(now, packet);
+        Ok(receipt)
     }
 
-    pub fn prove_packet(
+    fn send_unproved(
         &mut self,
         now: f64,
+        destination: &DestinationHash,
+        data: &[u8],
+    ) -> Result<ReceiptId, NodeError> {
+        let local = self
+            .destinations
+            .get(destination)
+            .ok_or(NodeError::UnknownDestination(*destination))?;
+        let (kind, payload) = match &local.kind {
+            SpecKind::Group(key) => (DestinationKind::Group, key.encrypt(data, &mut *self.rng)),
+            SpecKind::Plain => (DestinationKind::Plain, data.to_vec()),
+            SpecKind::Single(_) => return Err(NodeError::WrongKind(*destination)),
+        };
+        if payload.len() > PLAIN_MDU || payload.is_empty() {
+            return Err(NodeError::TooLarge {
+                max: PLAIN_MDU,
+                got: payload.len(),
+            });
+        }
+        let packet = Packet::new(PacketType::Data, kind, *destination, Context::NONE, payload);
+        let id = ReceiptId(packet.hash());
+        self.route(now, packet);
+        Ok(id)
+    }
+
+    /// Proves a packet one of our SINGLE destinations received (for
+    /// `ProofStrategy::App`), on the interface it arrived on.
+    pub fn prove_packet(
+        &mut self,
+        _now: f64,
         destination: &DestinationHash,
         packet_hash: &PacketHash,
         interface: InterfaceId,
     ) -> Result<(), NodeError> {
-        Err(NodeError::UnknownDestination(*destination))
+        self.prove(destination, packet_hash, interface)
     }
 
     pub fn open_link(
@@ -144,7 +337,7 @@ impl Node {
         now: f64,
         destination: &DestinationHash,
     ) -> Result<LinkId, NodeError> {
-        Err(NodeError::UnknownIdentity(*destination))
+        self.initiate_link(now, destination)
     }
 
     pub fn link_send(
@@ -153,7 +346,7 @@ impl Node {
         link: &LinkId,
         data: &[u8],
     ) -> Result<PacketHash, NodeError> {
-        Err(NodeError::UnknownLink(*link))
+        self.with_link(now, link, |l, out, rng| l.send(now, data, out, rng))
     }
 
     pub fn link_identify(
@@ -162,7 +355,7 @@ impl Node {
         link: &LinkId,
         identity: &PrivateIdentity,
     ) -> Result<(), NodeError> {
-        Err(NodeError::UnknownLink(*link))
+        self.identify_on_link(now, link, identity)
     }
 
     pub fn link_request(
@@ -173,7 +366,9 @@ impl Node {
         data: Value,
         timeout: Option<f64>,
     ) -> Result<RequestId, NodeError> {
-        Err(NodeError::UnknownLink(*link))
+        self.with_link(now, link, |l, out, rng| {
+            l.request(now, path, data, timeout, out, rng)
+        })
     }
 
     pub fn link_respond(
@@ -183,18 +378,49 @@ impl Node {
         request_id: RequestId,
         response: Value,
     ) -> Result<(), NodeError> {
-        Err(NodeError::UnknownLink(*link))
+        self.with_link(now, link, |l, out, rng| {
+            l.respond(now, request_id, response, out, rng)
+        })
+    }
+
+    /// Proves a link packet (for links with `ProofStrategy::App`).
+    pub fn link_prove(
+        &mut self,
+        now: f64,
+        link: &LinkId,
+        packet_hash: &PacketHash,
+    ) -> Result<(), NodeError> {
+        self.with_link(now, link, |l, out, _| l.prove(now, packet_hash, out))
     }
 
     pub fn close_link(&mut self, now: f64, link: &LinkId) -> Result<(), NodeError> {
-        Err(NodeError::UnknownLink(*link))
+        self.with_link(now, link, |l, out, rng| {
+            l.close(now, out, rng);
+            Ok(())
+        })
     }
 
     pub fn link_state(&self, link: &LinkId) -> Option<LinkState> {
-        None
+        self.links.get(link).map(|l| l.link.state())
     }
 
-    pub fn stats(&self) -> NodeStats {
-        NodeStats::default()
+    /// The link itself, for what the node does not wrap (rtt, mtu, mdu, ...).
+    pub fn link(&self, link: &LinkId) -> Option<&crate::link::Link> {
+        self.links.get(link).map(|l| &l.link)
+    }
+
+    /// Queues an event for the application, dropping it when the queue is full.
+    fn push_event(&mut self, event: Event) {
+        if self.events.len() >= self.config.limits.max_event_queue {
+            return self.counters.drop(DropReason::EventQueueFull);
+        }
+        self.events.push_back(event);
+    }
+
+    fn first_hop_bitrate(&self, destination: &DestinationHash) -> u64 {
+        self.paths
+            .get(destination)
+            .and_then(|p| self.interfaces.get(&p.interface))
+            .map_or(0, |i| i.config.bitrate)
     }
 }

@@ -1,9 +1,17 @@
 //! Our own destinations: what the application registers, and the keys to
 //! decrypt and sign for them.
 
-use rns_crypto::{GroupKey, PrivateIdentity, RatchetSet};
+use rns_crypto::destination::expand_name;
+use rns_crypto::{
+    DestinationHash, GroupKey, NameHash, PrivateIdentity, RatchetSet, destination_hash, name_hash,
+    random_hash,
+};
+use rns_wire::announce::{AnnounceReason, RandomHash, RatchetPublicKey, ValidatedAnnounce};
+use rns_wire::packet::Packet;
+use rns_wire::path_request::PathRequestTag;
 
 use super::link_api::ProofStrategy;
+use super::{Event, Node, NodeError};
 
 /// A destination to register with [`Node::register_destination`](super::Node::register_destination).
 #[derive(Debug, Clone)]
@@ -92,5 +100,117 @@ impl DestinationSpec {
             s.enforce_ratchets = enforce;
         }
         self
+    }
+}
+
+/// A registered destination with the keys it needs.
+#[derive(Debug)]
+pub(crate) struct LocalDestination {
+    pub(crate) name_hash: NameHash,
+    pub(crate) kind: SpecKind,
+    /// The app data of the last announce, reused for path responses.
+    pub(crate) app_data: Vec<u8>,
+    /// Path responses already sent, per request tag, for `PR_TAG_WINDOW`.
+    pub(crate) answers: Vec<(PathRequestTag, f64, Packet)>,
+}
+
+/// `PR_TAG_WINDOW`: a destination re-sends the same answer to a repeated tag.
+pub(crate) const PR_TAG_WINDOW: f64 = 30.0;
+/// Cached path answers per destination.
+const MAX_CACHED_ANSWERS: usize = 32;
+
+impl LocalDestination {
+    pub(crate) fn single(&self) -> Option<&SingleSpec> {
+        match &self.kind {
+            SpecKind::Single(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Opens a packet's data: decrypts for SINGLE and GROUP, passes PLAIN.
+    pub(crate) fn open(&self, data: &[u8]) -> Option<Vec<u8>> {
+        match &self.kind {
+            SpecKind::Single(s) => {
+                let ratchets = s.ratchets.as_ref().map_or(&[][..], RatchetSet::ratchets);
+                let opened = s.identity.decrypt(data, ratchets, s.enforce_ratchets);
+                opened.ok().map(|d| d.plaintext)
+            }
+            SpecKind::Group(key) => key.decrypt(data).ok(),
+            SpecKind::Plain => Some(data.to_vec()),
+        }
+    }
+
+    pub(crate) fn cached_answer(&mut self, tag: &PathRequestTag, now: f64) -> Option<Packet> {
+        self.answers.retain(|(_, at, _)| now < at + PR_TAG_WINDOW);
+        let found = self.answers.iter().find(|(t, _, _)| t == tag);
+        found.map(|(_, _, p)| p.clone())
+    }
+
+    pub(crate) fn cache_answer(&mut self, tag: PathRequestTag, now: f64, packet: Packet) {
+        if self.answers.len() >= MAX_CACHED_ANSWERS {
+            self.answers.remove(0);
+        }
+        self.answers.push((tag, now, packet));
+    }
+}
+
+impl Node {
+    pub(crate) fn register(&mut self, spec: DestinationSpec) -> Result<DestinationHash, NodeError> {
+        let aspects: Vec<&str> = spec.aspects.iter().map(String::as_str).collect();
+        let name_hash = name_hash(&expand_name(&spec.app_name, &aspects)?);
+        let identity = match &spec.kind {
+            SpecKind::Single(s) => Some(s.identity.hash()),
+            SpecKind::Plain | SpecKind::Group(_) => None,
+        };
+        let hash = destination_hash(&name_hash, identity.as_ref());
+        if self.destinations.contains_key(&hash) {
+            return Err(NodeError::AlreadyRegistered(hash));
+        }
+        let local = LocalDestination {
+            name_hash,
+            kind: spec.kind,
+            app_data: Vec::new(),
+            answers: Vec::new(),
+        };
+        self.destinations.insert(hash, local);
+        Ok(hash)
+    }
+
+    /// Builds a fresh signed announce for a local SINGLE destination, rotating
+    /// its ratchets first when due.
+    pub(crate) fn build_announce(
+        &mut self,
+        now: f64,
+        destination: &DestinationHash,
+        reason: AnnounceReason,
+    ) -> Result<Packet, NodeError> {
+        let r = random_hash(&mut *self.rng);
+        let random = [r[0], r[1], r[2], r[3], r[4]];
+        let local = self
+            .destinations
+            .get_mut(destination)
+            .ok_or(NodeError::UnknownDestination(*destination))?;
+        let SpecKind::Single(single) = &mut local.kind else {
+            return Err(NodeError::WrongKind(*destination));
+        };
+        let mut rotated = false;
+        let ratchet = single.ratchets.as_mut().and_then(|set| {
+            rotated = set.rotate_if_due(now, &mut *self.rng);
+            set.newest_public().map(RatchetPublicKey)
+        });
+        let emitted = now.max(0.0) as u64;
+        let announce = ValidatedAnnounce::build(
+            &single.identity,
+            local.name_hash,
+            RandomHash::new(random, emitted),
+            ratchet,
+            local.app_data.clone(),
+        );
+        if rotated {
+            self.push_event(Event::RatchetsRotated {
+                destination: *destination,
+            });
+        }
+        Ok(announce.to_packet(reason))
     }
 }

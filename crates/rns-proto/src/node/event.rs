@@ -93,7 +93,7 @@ pub enum NodeError {
     #[error("no link {0}")]
     UnknownLink(DestinationHash),
     #[error("link error: {0}")]
-    Link(String),
+    Link(#[from] super::link_api::LinkError),
     #[error("encryption failed: {0}")]
     Crypto(#[from] rns_crypto::CryptoError),
 }

@@ -1,0 +1,231 @@
+//! Transport mode: rebroadcasting other destinations' announces.
+//!
+//! An accepted announce waits a random moment (up to `PATHFINDER_RW`), goes
+//! out as HEADER_2 with our transport id, and is retried `PATHFINDER_R` times
+//! `PATHFINDER_G` later, unless we hear it rebroadcast by `LOCAL_REBROADCASTS_MAX`
+//! neighbours at our level or passed on one hop further. Announces for local
+//! clients (when we are their shared instance) go out at once, even without
+//! transport.
+
+use rns_crypto::{CryptoRngCore, DestinationHash};
+use rns_wire::announce::{Announce, RandomHash};
+use rns_wire::constants::PATHFINDER_M;
+use rns_wire::packet::{Header, Packet, TransportType};
+
+use super::Node;
+use super::bounded::BoundedMap;
+use super::config::{InterfaceId, InterfaceMode};
+use super::inbound::Arrival;
+use super::interfaces::QueuedAnnounce;
+
+/// `PATHFINDER_R`: retries after the first rebroadcast.
+pub(crate) const PATHFINDER_R: u8 = 1;
+/// `PATHFINDER_G`: seconds between rebroadcast attempts.
+pub(crate) const PATHFINDER_G: f64 = 5.0;
+/// `PATHFINDER_RW`: the random window added to each attempt.
+pub(crate) const PATHFINDER_RW: f64 = 0.5;
+/// `LOCAL_REBROADCASTS_MAX`: stop once this many neighbours rebroadcast it.
+pub(crate) const LOCAL_REBROADCASTS_MAX: u8 = 2;
+
+#[derive(Debug, Clone)]
+pub(crate) struct AnnounceEntry {
+    pub(crate) due: f64,
+    /// Transmissions made so far.
+    pub(crate) retries: u8,
+    pub(crate) local_rebroadcasts: u8,
+    pub(crate) hops: u8,
+    pub(crate) blob: RandomHash,
+    pub(crate) packet: Packet,
+    pub(crate) from: InterfaceId,
+}
+
+#[derive(Debug)]
+pub(crate) struct AnnounceTable {
+    pub(crate) map: BoundedMap<DestinationHash, AnnounceEntry>,
+    /// No entry is due before this (it may be early, never late).
+    pub(crate) next_due: Option<f64>,
+}
+
+impl AnnounceTable {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            map: BoundedMap::new(cap),
+            next_due: None,
+        }
+    }
+}
+
+/// A uniformly random delay in `[0, window)`.
+pub(crate) fn jitter(rng: &mut dyn CryptoRngCore, window: f64) -> f64 {
+    (rng.next_u32() as f64 / (u32::MAX as f64 + 1.0)) * window
+}
+
+/// Whether an announce relayed from an interface of `from` mode may go out on
+/// one of `to` mode: access points get none, roaming interfaces none from
+/// roaming or boundary ones, boundary interfaces none from roaming ones.
+pub(crate) fn relay_allowed(to: InterfaceMode, from: Option<InterfaceMode>) -> bool {
+    !matches!(
+        (to, from),
+        (InterfaceMode::AccessPoint, _)
+            | (
+                InterfaceMode::Roaming,
+                Some(InterfaceMode::Roaming | InterfaceMode::Boundary)
+            )
+            | (InterfaceMode::Boundary, Some(InterfaceMode::Roaming))
+    )
+}
+
+impl Node {
+    pub(crate) fn schedule_rebroadcast(
+        &mut self,
+        now: f64,
+        packet: &Packet,
+        blob: RandomHash,
+        at: Arrival,
+        is_path_response: bool,
+    ) {
+        let for_client = at.from_local_client;
+        // Path responses are answers, not news: only local clients' go out again.
+        let wanted = if for_client {
+            true
+        } else {
+            self.config.transport_enabled && !is_path_response
+        };
+        if !wanted {
+            return;
+        }
+        if packet.hops >= PATHFINDER_M - 1 {
+            return;
+        }
+        let due = if for_client {
+            now
+        } else {
+            now + jitter(&mut *self.rng, PATHFINDER_RW)
+        };
+        let entry = AnnounceEntry {
+            due,
+            retries: 0,
+            local_rebroadcasts: 0,
+            hops: packet.hops,
+            blob,
+            packet: packet.clone(),
+            from: at.interface,
+        };
+        let table = &mut self.announce_table;
+        if table.map.insert(packet.destination, entry).is_some() {
+            self.counters.drop(super::stats::DropReason::TableEvicted);
+        }
+        table.next_due = Some(table.next_due.map_or(due, |d| d.min(due)));
+    }
+
+    /// Another node rebroadcast an announce we are waiting to rebroadcast.
+    pub(crate) fn note_rebroadcast(&mut self, packet: &Packet, announce: &Announce) {
+        let destination = packet.destination;
+        let Some(entry) = self.announce_table.map.get_mut(&destination) else {
+            return;
+        };
+        if entry.blob != announce.random_hash {
+            return;
+        }
+        let heard = packet.hops.saturating_sub(1);
+        let done = if heard == entry.hops {
+            entry.local_rebroadcasts = entry.local_rebroadcasts.saturating_add(1);
+            entry.retries > 0 && entry.local_rebroadcasts >= LOCAL_REBROADCASTS_MAX
+        } else {
+            heard == entry.hops.saturating_add(1) && entry.retries > 0
+        };
+        if done {
+            self.announce_table.map.remove(&destination);
+        }
+    }
+
+    /// Sends the rebroadcasts that are due.
+    pub(crate) fn process_announce_table(&mut self, now: f64) {
+        if self.announce_table.next_due.is_none_or(|d| d > now) {
+            return;
+        }
+        let due: Vec<DestinationHash> = self
+            .announce_table
+            .map
+            .iter()
+            .filter(|(_, e)| e.due <= now)
+            .map(|(d, _)| *d)
+            .collect();
+        for destination in due {
+            let retry_at = now + PATHFINDER_G + jitter(&mut *self.rng, PATHFINDER_RW);
+            let Some(entry) = self.announce_table.map.get_mut(&destination) else {
+                continue;
+            };
+            entry.retries = entry.retries.saturating_add(1);
+            entry.due = retry_at;
+            let (packet, hops, from) = (entry.packet.clone(), entry.hops, entry.from);
+            if entry.retries > PATHFINDER_R {
+                self.announce_table.map.remove(&destination);
+            }
+            self.rebroadcast(now, packet, hops, from);
+        }
+        let next = self
+            .announce_table
+            .map
+            .values()
+            .map(|e| e.due)
+            .reduce(f64::min);
+        self.announce_table.next_due = next;
+    }
+
+    /// One rebroadcast on every interface the modes allow (local clients got
+    /// the announce already).
+    fn rebroadcast(&mut self, now: f64, packet: Packet, hops: u8, from: InterfaceId) {
+        let from_mode = self.interfaces.get(&from).map(|i| i.config.mode);
+        let emitted = Announce::from_packet(&packet).map_or(0, |a| a.emission_timebase());
+        let packet = Packet {
+            header: Header::Type2 {
+                transport_id: self.transport_id,
+            },
+            transport_type: TransportType::Transport,
+            hops,
+            ..packet
+        };
+        let targets: Vec<InterfaceId> = self
+            .interfaces
+            .iter()
+            .filter(|(_, i)| !i.config.is_local_client_of_ours)
+            .filter(|(_, i)| relay_allowed(i.config.mode, from_mode))
+            .map(|(id, _)| *id)
+            .collect();
+        for interface in targets {
+            let item = QueuedAnnounce {
+                destination: packet.destination,
+                hops,
+                emitted,
+                queued_at: now,
+                packet: packet.clone(),
+            };
+            self.send_capped_announce(now, interface, item);
+        }
+    }
+
+    /// As a shared instance: every accepted announce goes to our local clients
+    /// at once, in transport form with our id, so they route through us.
+    pub(crate) fn relay_to_local_clients(&mut self, packet: &Packet, at: Arrival) {
+        let clients: Vec<InterfaceId> = self
+            .interfaces
+            .iter()
+            .filter(|(id, i)| i.config.is_local_client_of_ours && **id != at.interface)
+            .map(|(id, _)| *id)
+            .collect();
+        if clients.is_empty() {
+            return;
+        }
+        let relayed = Packet {
+            header: Header::Type2 {
+                transport_id: self.transport_id,
+            },
+            transport_type: TransportType::Transport,
+            ..packet.clone()
+        };
+        for interface in clients {
+            self.transmit(interface, &relayed);
+        }
+    }
+}
