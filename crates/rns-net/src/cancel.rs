@@ -35,8 +35,4 @@ impl Cancel {
         // An error means the source is gone, which counts as cancelled.
         let _ = self.rx.wait_for(|c| *c).await;
     }
-
-    pub(crate) fn is_cancelled(&self) -> bool {
-        *self.rx.borrow() || self.rx.has_changed().is_err()
-    }
 }

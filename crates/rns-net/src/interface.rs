@@ -9,7 +9,7 @@
 //! one stuck socket never stalls the node.
 
 pub mod local;
-mod stream;
+pub(crate) mod stream;
 pub(crate) mod tcp_client;
 pub(crate) mod tcp_server;
 pub(crate) mod udp;
@@ -99,7 +99,8 @@ pub(crate) enum IfaceEvent {
     /// A new interface: add it to the node and write its packets to `writer`.
     Attached {
         id: u32,
-        info: InterfaceInfo,
+        // Boxed: the other events are small and far more frequent.
+        info: Box<InterfaceInfo>,
         writer: mpsc::Sender<Vec<u8>>,
     },
     /// The medium came up or went down (a TCP client between reconnects).
@@ -133,7 +134,11 @@ impl IfaceCtx {
     ) -> Option<mpsc::Receiver<Vec<u8>>> {
         let (writer, rx) = mpsc::channel(OUTBOUND_QUEUE);
         self.events
-            .send(IfaceEvent::Attached { id, info, writer })
+            .send(IfaceEvent::Attached {
+                id,
+                info: Box::new(info),
+                writer,
+            })
             .await
             .ok()?;
         Some(rx)
@@ -159,3 +164,6 @@ mod tests {
         assert_eq!(hw_mtu_for_bitrate(1_200), None);
     }
 }
+
+#[cfg(test)]
+mod socket_tests;

@@ -2,4 +2,11 @@
 
 mod cancel;
 pub mod config;
+pub mod driver;
+mod error;
 pub mod interface;
+pub mod storage;
+
+pub use config::{ConfigError, ConfigWarning, ParsedConfig, ReticulumConfig};
+pub use driver::{InterfaceStatus, Reticulum, ReticulumHandle, now};
+pub use error::NetError;

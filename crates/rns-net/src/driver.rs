@@ -1,0 +1,225 @@
+//! The driver: [`Reticulum`] starts a task that owns the sans-IO node and its
+//! interfaces; [`ReticulumHandle`] is the cheap, cloneable way to talk to it.
+//!
+//! Calls travel to the task over a bounded channel with a oneshot reply, so
+//! callers wait for the node rather than share it. Events fan out through a
+//! bounded broadcast channel: a subscriber that falls behind loses the oldest
+//! events (and learns so from `RecvError::Lagged`), it never slows the node.
+
+mod actor;
+mod handle;
+mod start;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rns_crypto::{DestinationHash, OsRng, PrivateIdentity};
+use rns_proto::node::{InterfaceId, Limits, Node, NodeConfig};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinSet;
+
+pub use handle::ReticulumHandle;
+
+use crate::cancel::CancelSource;
+use crate::config::{ConfigWarning, ReticulumConfig, write_default_if_missing};
+use crate::error::NetError;
+use crate::interface::{EVENT_QUEUE, IfaceCtx};
+use crate::storage::{self, KnownDestination, KnownDestinations, StorageError};
+
+/// Calls waiting for the driver task.
+const COMMAND_QUEUE: usize = 256;
+/// Events kept for subscribers that are behind.
+pub const EVENT_BROADCAST_CAPACITY: usize = 4096;
+/// How often known destinations and paths are saved, when they changed.
+pub const DEFAULT_PERSIST_INTERVAL: Duration = Duration::from_secs(300);
+
+const KNOWN_FILE: &str = "rs_known_destinations";
+const PATHS_FILE: &str = "rs_path_table";
+
+/// Wall-clock seconds since the UNIX epoch: the node's (and the reference's)
+/// notion of time. The only clock in the stack.
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+type NodeCall = Box<dyn FnOnce(&mut Node, f64) + Send>;
+
+/// What handles ask of the driver task.
+pub(crate) enum Command {
+    /// Run a closure against the node (it carries its own reply channel).
+    Call(NodeCall),
+    Interfaces(oneshot::Sender<Vec<InterfaceStatus>>),
+    KnownDestination(DestinationHash, oneshot::Sender<Option<KnownDestination>>),
+    Persist(oneshot::Sender<Result<(), StorageError>>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Call(_) => "Call",
+            Command::Interfaces(_) => "Interfaces",
+            Command::KnownDestination(..) => "KnownDestination",
+            Command::Persist(_) => "Persist",
+            Command::Shutdown(_) => "Shutdown",
+        })
+    }
+}
+
+/// One attached interface, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceStatus {
+    pub id: InterfaceId,
+    /// The configured name; a server's connections are `name/peer-address`.
+    pub name: String,
+    pub online: bool,
+    pub hw_mtu: Option<u32>,
+    pub bitrate: u64,
+    /// Packets the node sent here that were dropped: offline, not outgoing, or
+    /// the peer was not reading fast enough.
+    pub dropped_outbound: u64,
+}
+
+/// Builds and starts a Reticulum instance. Must be started inside a tokio
+/// runtime.
+#[derive(Debug)]
+pub struct Reticulum {
+    config: ReticulumConfig,
+    config_dir: Option<PathBuf>,
+    identity: Option<PrivateIdentity>,
+    limits: Limits,
+    persist_interval: Duration,
+}
+
+impl Reticulum {
+    /// An instance running `config`, keeping nothing on disk unless
+    /// [`config_dir`](Self::config_dir) is set.
+    pub fn new(config: ReticulumConfig) -> Self {
+        Reticulum {
+            config,
+            config_dir: None,
+            identity: None,
+            limits: Limits::default(),
+            persist_interval: DEFAULT_PERSIST_INTERVAL,
+        }
+    }
+
+    /// Keep the transport identity, known destinations and paths under
+    /// `<dir>/storage/`.
+    pub fn config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config_dir = Some(dir.into());
+        self
+    }
+
+    /// Use this transport identity instead of the stored (or a fresh) one.
+    pub fn identity(mut self, identity: PrivateIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn persist_interval(mut self, interval: Duration) -> Self {
+        self.persist_interval = interval;
+        self
+    }
+
+    /// Writes a default config to `dir` if it has none, loads it, and starts
+    /// with `dir` as the config directory. Returns the config's warnings too.
+    pub async fn start_from_dir(
+        dir: &Path,
+    ) -> Result<(ReticulumHandle, Vec<ConfigWarning>), NetError> {
+        write_default_if_missing(dir)?;
+        let parsed = ReticulumConfig::load(dir)?;
+        let handle = Reticulum::new(parsed.config)
+            .config_dir(dir)
+            .start()
+            .await?;
+        Ok((handle, parsed.warnings))
+    }
+
+    /// Starts the driver task and the configured interfaces.
+    pub async fn start(self) -> Result<ReticulumHandle, NetError> {
+        let identity = match (self.identity, &self.config_dir) {
+            (Some(id), _) => id,
+            (None, Some(dir)) => storage::load_or_create_transport_identity(dir)?,
+            (None, None) => PrivateIdentity::generate(&mut OsRng),
+        };
+        let transport_id = identity.hash();
+        let mut node_config = NodeConfig::new(identity);
+        node_config.transport_enabled = self.config.enable_transport;
+        node_config.use_implicit_proof = self.config.use_implicit_proof;
+        node_config.limits = self.limits.clone();
+        let mut node = Node::new(node_config, Box::new(OsRng));
+
+        let storage_dir = self.config_dir.as_deref().map(storage::storage_dir);
+        let known = match &storage_dir {
+            // A damaged file costs what it held, not the start-up.
+            Some(dir) => {
+                KnownDestinations::load(&dir.join(KNOWN_FILE), self.limits.max_known_destinations)
+                    .unwrap_or_else(|_| KnownDestinations::new(self.limits.max_known_destinations))
+            }
+            None => KnownDestinations::new(self.limits.max_known_destinations),
+        };
+        for (dest, k) in known.iter() {
+            node.remember_identity(*dest, k.identity.clone(), k.app_data.clone());
+        }
+
+        let (cancel_source, cancel) = CancelSource::new();
+        let (iface_tx, iface_rx) = mpsc::channel(EVENT_QUEUE);
+        let ctx = IfaceCtx {
+            events: iface_tx,
+            ids: Arc::new(AtomicU32::new(1)),
+            cancel,
+        };
+        let mut tasks = JoinSet::new();
+        let started = match start::start_interfaces(&self.config, &ctx, &mut tasks).await {
+            Ok(s) => s,
+            Err(e) => {
+                cancel_source.cancel();
+                tasks.shutdown().await;
+                return Err(e);
+            }
+        };
+        drop(ctx);
+
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (events_tx, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
+        let persistence = storage_dir.map(|storage_dir| actor::Persistence {
+            storage_dir,
+            interval: self.persist_interval,
+        });
+        let actor = actor::Actor::new(
+            node,
+            cmd_rx,
+            iface_rx,
+            events_tx.clone(),
+            tasks,
+            cancel_source,
+            known,
+            persistence,
+        );
+        let join = tokio::spawn(actor.run());
+        Ok(ReticulumHandle::new(
+            cmd_tx,
+            events_tx,
+            handle::Shared {
+                transport_id,
+                listeners: started.listeners,
+                warnings: started.warnings,
+                join: std::sync::Mutex::new(Some(join)),
+            },
+        ))
+    }
+}
+
+/// The addresses the configured listeners bound, by interface name.
+pub type Listeners = Vec<(String, SocketAddr)>;

@@ -1,0 +1,260 @@
+//! The task that owns the node: it alone touches it, so no lock is ever held,
+//! and every input (packet, command, timer) is followed by draining what the
+//! node wants sent and what it wants told.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rns_proto::node::{Event, Node};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::start::{node_config, node_id};
+use super::{Command, InterfaceStatus, now};
+use crate::cancel::CancelSource;
+use crate::interface::{IfaceEvent, InterfaceInfo};
+use crate::storage::{KnownDestination, KnownDestinations, PathSnapshot, StorageError};
+
+/// With nothing scheduled the node is still given the time this often, so a
+/// node that under-reports its deadline cannot stall forever.
+const IDLE_TICK: f64 = 30.0;
+
+/// One attached interface as the driver sees it.
+#[derive(Debug)]
+struct Slot {
+    info: InterfaceInfo,
+    writer: mpsc::Sender<Vec<u8>>,
+    online: bool,
+    dropped: u64,
+}
+
+/// Where and how often state is written.
+#[derive(Debug)]
+pub(crate) struct Persistence {
+    pub storage_dir: PathBuf,
+    pub interval: Duration,
+}
+
+#[derive(Debug)]
+pub(crate) struct Actor {
+    pub node: Node,
+    pub commands: mpsc::Receiver<Command>,
+    pub iface_events: mpsc::Receiver<IfaceEvent>,
+    pub events: broadcast::Sender<Event>,
+    pub tasks: JoinSet<()>,
+    pub cancel: CancelSource,
+    pub known: KnownDestinations,
+    pub persistence: Option<Persistence>,
+    slots: HashMap<u32, Slot>,
+    dirty: bool,
+}
+
+impl Actor {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        node: Node,
+        commands: mpsc::Receiver<Command>,
+        iface_events: mpsc::Receiver<IfaceEvent>,
+        events: broadcast::Sender<Event>,
+        tasks: JoinSet<()>,
+        cancel: CancelSource,
+        known: KnownDestinations,
+        persistence: Option<Persistence>,
+    ) -> Self {
+        Actor {
+            node,
+            commands,
+            iface_events,
+            events,
+            tasks,
+            cancel,
+            known,
+            persistence,
+            slots: HashMap::new(),
+            dirty: false,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let persist_every = self
+            .persistence
+            .as_ref()
+            .map_or(Duration::from_secs(3600), |p| p.interval);
+        let mut next_persist = Instant::now() + persist_every;
+        let done: Option<oneshot::Sender<()>> = loop {
+            let wake = self.next_wake();
+            tokio::select! {
+                cmd = self.commands.recv() => match cmd {
+                    None => break None,
+                    Some(Command::Shutdown(reply)) => break Some(reply),
+                    Some(cmd) => self.command(cmd).await,
+                },
+                Some(ev) = self.iface_events.recv() => self.iface_event(ev),
+                () = tokio::time::sleep_until(wake) => self.node.handle_timeout(now()),
+                () = tokio::time::sleep_until(next_persist) => {
+                    next_persist = Instant::now() + persist_every;
+                    if self.dirty {
+                        let _ = self.persist().await;
+                    }
+                }
+                // A child that ends on its own (a listener whose socket failed)
+                // is reaped here so the set does not hold finished tasks.
+                Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => {}
+            }
+            self.flush();
+        };
+        self.stop().await;
+        if let Some(reply) = done {
+            let _ = reply.send(());
+        }
+    }
+
+    fn next_wake(&self) -> Instant {
+        let t = now();
+        let wait = self
+            .node
+            .next_deadline()
+            .map_or(IDLE_TICK, |d| (d - t).clamp(0.0, IDLE_TICK));
+        Instant::now() + Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO)
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Call(f) => f(&mut self.node, now()),
+            Command::Interfaces(reply) => {
+                let mut list: Vec<InterfaceStatus> = self
+                    .slots
+                    .iter()
+                    .map(|(id, s)| InterfaceStatus {
+                        id: node_id(*id),
+                        name: s.info.name.clone(),
+                        online: s.online,
+                        hw_mtu: s.info.hw_mtu,
+                        bitrate: s.info.bitrate,
+                        dropped_outbound: s.dropped,
+                    })
+                    .collect();
+                list.sort_by_key(|s| s.id);
+                let _ = reply.send(list);
+            }
+            Command::KnownDestination(dest, reply) => {
+                let _ = reply.send(self.known.get(&dest).cloned());
+            }
+            Command::Persist(reply) => {
+                let _ = reply.send(self.persist().await);
+            }
+            // Handled by the loop.
+            Command::Shutdown(_) => {}
+        }
+    }
+
+    fn iface_event(&mut self, ev: IfaceEvent) {
+        match ev {
+            IfaceEvent::Attached { id, info, writer } => {
+                self.node.add_interface(node_id(id), node_config(&info));
+                self.slots.insert(
+                    id,
+                    Slot {
+                        info: *info,
+                        writer,
+                        online: false,
+                        dropped: 0,
+                    },
+                );
+            }
+            IfaceEvent::Online { id, online } => {
+                if let Some(s) = self.slots.get_mut(&id) {
+                    s.online = online;
+                }
+            }
+            IfaceEvent::Inbound { id, raw } => {
+                if self.slots.contains_key(&id) {
+                    self.node.handle_inbound(now(), node_id(id), &raw);
+                }
+            }
+            IfaceEvent::Detached { id } => {
+                if self.slots.remove(&id).is_some() {
+                    self.node.remove_interface(node_id(id));
+                }
+            }
+        }
+    }
+
+    /// Hands every pending transmit to its interface and every event to the
+    /// subscribers. Neither can block: full writer queues drop (and count), and
+    /// a lagging subscriber loses the oldest events, not the node's time.
+    fn flush(&mut self) {
+        while let Some(t) = self.node.poll_transmit() {
+            let Some(slot) = self.slots.get_mut(&t.interface.0) else {
+                continue;
+            };
+            if !slot.online || !slot.info.outbound || slot.writer.try_send(t.raw).is_err() {
+                slot.dropped = slot.dropped.saturating_add(1);
+            }
+        }
+        while let Some(event) = self.node.poll_event() {
+            if let Event::AnnounceReceived {
+                destination,
+                identity,
+                app_data,
+                ..
+            } = &event
+            {
+                self.known.insert(
+                    *destination,
+                    KnownDestination {
+                        identity: identity.clone(),
+                        app_data: app_data.clone(),
+                        last_seen: now(),
+                    },
+                );
+                self.dirty = true;
+            }
+            // No subscriber is not an error: events are informational.
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Writes the known destinations and the path table off the async threads.
+    async fn persist(&mut self) -> Result<(), StorageError> {
+        let Some(p) = &self.persistence else {
+            return Ok(());
+        };
+        let dir = p.storage_dir.clone();
+        let known = self.known.encode();
+        let paths: Vec<PathSnapshot> = self.node.path_table().map(|p| (&p).into()).collect();
+        let paths = PathSnapshot::encode_all(&paths);
+        let result = tokio::task::spawn_blocking(move || {
+            crate::storage::write_atomic(&dir.join(super::KNOWN_FILE), &known, false)?;
+            crate::storage::write_atomic(&dir.join(super::PATHS_FILE), &paths, false)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(StorageError::Io {
+                path: PathBuf::new(),
+                source: std::io::Error::other(e.to_string()),
+            })
+        });
+        if result.is_ok() {
+            self.dirty = false;
+        }
+        result
+    }
+
+    /// Ends every child task, then saves state one last time.
+    async fn stop(&mut self) {
+        self.cancel.cancel();
+        // Interfaces report detaching while they wind down; keep draining so
+        // none of them waits on a full channel while we wait on it.
+        loop {
+            tokio::select! {
+                joined = self.tasks.join_next() => if joined.is_none() { break },
+                Some(ev) = self.iface_events.recv() => self.iface_event(ev),
+            }
+        }
+        self.flush();
+        let _ = self.persist().await;
+    }
+}

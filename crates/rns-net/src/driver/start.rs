@@ -1,0 +1,137 @@
+//! Bringing up the interfaces a config names, as tasks in the driver's set.
+
+use std::net::SocketAddr;
+
+use rns_proto::node::{InterfaceConfig, InterfaceId, InterfaceMode};
+use tokio::task::JoinSet;
+
+use crate::config::{InterfaceEntry, InterfaceKind, InterfaceModeSetting, ReticulumConfig};
+use crate::error::NetError;
+use crate::interface::stream::Framing;
+use crate::interface::tcp_client::TcpClientPlan;
+use crate::interface::udp::UDP_HW_MTU;
+use crate::interface::{
+    IfaceCtx, InterfaceInfo, LocalRole, TCP_BITRATE_GUESS, hw_mtu_for_bitrate, tcp_client,
+    tcp_server, udp,
+};
+
+/// What starting the configured interfaces produced besides tasks.
+#[derive(Debug, Default)]
+pub(crate) struct Started {
+    /// Listening sockets by interface name, with the port actually bound.
+    pub listeners: Vec<(String, SocketAddr)>,
+    /// Interfaces that were skipped, and why.
+    pub warnings: Vec<String>,
+}
+
+/// Starts every enabled interface. A failure is fatal only with
+/// `panic_on_interface_error`; otherwise it becomes a warning.
+pub(crate) async fn start_interfaces(
+    config: &ReticulumConfig,
+    ctx: &IfaceCtx,
+    tasks: &mut JoinSet<()>,
+) -> Result<Started, NetError> {
+    let mut started = Started::default();
+    for entry in config.enabled_interfaces() {
+        match start_one(entry, ctx, tasks).await {
+            Ok(Some(addr)) => started.listeners.push((entry.name.clone(), addr)),
+            Ok(None) => {}
+            Err(e) if config.panic_on_interface_error => return Err(e),
+            Err(e) => started.warnings.push(e.to_string()),
+        }
+    }
+    Ok(started)
+}
+
+async fn start_one(
+    entry: &InterfaceEntry,
+    ctx: &IfaceCtx,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<SocketAddr>, NetError> {
+    let ifac = entry.ifac_key().map_err(|source| NetError::Ifac {
+        name: entry.name.clone(),
+        source,
+    })?;
+    let bitrate = entry.bitrate.unwrap_or(TCP_BITRATE_GUESS);
+    let mut info = InterfaceInfo {
+        name: entry.name.clone(),
+        mode: entry.mode,
+        hw_mtu: hw_mtu_for_bitrate(bitrate),
+        bitrate,
+        announce_cap: entry.announce_cap,
+        ifac,
+        outbound: entry.outgoing,
+        role: LocalRole::None,
+    };
+    let io_err = |source| NetError::Interface {
+        name: entry.name.clone(),
+        source,
+    };
+    match &entry.kind {
+        InterfaceKind::TcpClient(c) => {
+            if let Some(mtu) = c.fixed_mtu {
+                info.hw_mtu = Some(mtu);
+            }
+            let plan = TcpClientPlan {
+                host: c.target_host.clone(),
+                port: c.target_port,
+                framing: if c.kiss_framing {
+                    Framing::Kiss
+                } else {
+                    Framing::Hdlc
+                },
+                info,
+            };
+            tasks.spawn(tcp_client::run(plan, ctx.clone()));
+            Ok(None)
+        }
+        InterfaceKind::TcpServer(s) => {
+            let listener = tcp_server::bind(&s.listen_ip, s.listen_port)
+                .await
+                .map_err(io_err)?;
+            let addr = listener.local_addr().map_err(io_err)?;
+            tasks.spawn(tcp_server::run(listener, info, ctx.clone()));
+            Ok(Some(addr))
+        }
+        InterfaceKind::Udp(u) => {
+            info.hw_mtu = Some(UDP_HW_MTU);
+            let (sock, forward) =
+                udp::bind(&u.listen_ip, u.listen_port, &u.forward_ip, u.forward_port)
+                    .await
+                    .map_err(io_err)?;
+            let addr = sock.local_addr().map_err(io_err)?;
+            tasks.spawn(udp::run(sock, forward, info, ctx.clone()));
+            Ok(Some(addr))
+        }
+        InterfaceKind::Auto(_) => Err(io_err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "AutoInterface is not implemented yet; skipped",
+        ))),
+    }
+}
+
+/// The node's view of an interface.
+pub(crate) fn node_config(info: &InterfaceInfo) -> InterfaceConfig {
+    let mut c = InterfaceConfig::new(info.name.clone());
+    c.mode = match info.mode {
+        InterfaceModeSetting::Full => InterfaceMode::Full,
+        InterfaceModeSetting::PointToPoint => InterfaceMode::PointToPoint,
+        InterfaceModeSetting::AccessPoint => InterfaceMode::AccessPoint,
+        InterfaceModeSetting::Roaming => InterfaceMode::Roaming,
+        InterfaceModeSetting::Boundary => InterfaceMode::Boundary,
+        InterfaceModeSetting::Gateway => InterfaceMode::Gateway,
+    };
+    c.hw_mtu = info.hw_mtu;
+    c.bitrate = info.bitrate;
+    c.announce_cap = info.announce_cap;
+    c.ifac = info.ifac.clone();
+    c.outbound = info.outbound;
+    c.is_local_shared_instance_client = info.role == LocalRole::SharedInstanceClient;
+    c.is_local_client_of_ours = info.role == LocalRole::ClientOfOurs;
+    c
+}
+
+/// Interface ids as the node knows them.
+pub(crate) fn node_id(id: u32) -> InterfaceId {
+    InterfaceId(id)
+}

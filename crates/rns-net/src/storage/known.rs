@@ -1,0 +1,265 @@
+//! Known destinations (identities learned from announces) and path-table
+//! snapshots, with their msgpack encodings (see the parent module).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rns_crypto::{DestinationHash, IdentityHash, PublicIdentity};
+use rns_msgpack::Value;
+use rns_proto::node::PathEntryView;
+
+use super::files::read_limited;
+use super::{StorageError, write_atomic};
+
+const FORMAT_VERSION: u64 = 1;
+
+/// What we know about one destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownDestination {
+    pub identity: PublicIdentity,
+    pub app_data: Option<Vec<u8>>,
+    /// When we last heard an announce for it (seconds since the UNIX epoch).
+    pub last_seen: f64,
+}
+
+/// A bounded table of known destinations: when full, the one heard from
+/// longest ago makes room.
+#[derive(Debug, Clone)]
+pub struct KnownDestinations {
+    entries: HashMap<DestinationHash, KnownDestination>,
+    capacity: usize,
+}
+
+impl KnownDestinations {
+    pub fn new(capacity: usize) -> Self {
+        KnownDestinations {
+            entries: HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn insert(&mut self, destination: DestinationHash, known: KnownDestination) {
+        if !self.entries.contains_key(&destination) && self.entries.len() >= self.capacity {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by(|a, b| a.1.last_seen.total_cmp(&b.1.last_seen))
+                .map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                self.entries.remove(&k);
+            }
+        }
+        self.entries.insert(destination, known);
+    }
+
+    pub fn get(&self, destination: &DestinationHash) -> Option<&KnownDestination> {
+        self.entries.get(destination)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&DestinationHash, &KnownDestination)> {
+        self.entries.iter()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let rows = self
+            .entries
+            .iter()
+            .map(|(d, k)| {
+                Value::Array(vec![
+                    Value::bin(d.0.to_vec()),
+                    Value::bin(k.identity.to_bytes().to_vec()),
+                    k.app_data.clone().map_or(Value::Nil, Value::Bin),
+                    Value::F64(k.last_seen),
+                ])
+            })
+            .collect();
+        rns_msgpack::encode(&Value::Array(vec![
+            Value::UInt(FORMAT_VERSION),
+            Value::Array(rows),
+        ]))
+    }
+
+    /// Decodes a table; rows that do not parse are skipped, not fatal, so one
+    /// bad entry does not cost all the others.
+    pub fn decode(bytes: &[u8], capacity: usize) -> Option<Self> {
+        let rows = versioned_rows(bytes)?;
+        let mut table = KnownDestinations::new(capacity);
+        for row in rows {
+            let Some(fields) = row.as_array() else {
+                continue;
+            };
+            let [dest, key, app_data, seen] = fields else {
+                continue;
+            };
+            let Some(dest) = dest.as_bin().and_then(DestinationHash::from_slice) else {
+                continue;
+            };
+            let Some(identity) = key
+                .as_bin()
+                .and_then(|k| PublicIdentity::from_slice(k).ok())
+            else {
+                continue;
+            };
+            let app_data = app_data.as_bin().map(<[u8]>::to_vec);
+            let last_seen = seen.as_f64().unwrap_or(0.0);
+            table.insert(
+                dest,
+                KnownDestination {
+                    identity,
+                    app_data,
+                    last_seen,
+                },
+            );
+        }
+        Some(table)
+    }
+
+    pub fn load(path: &Path, capacity: usize) -> Result<Self, StorageError> {
+        match read_limited(path)? {
+            None => Ok(KnownDestinations::new(capacity)),
+            Some(bytes) => Self::decode(&bytes, capacity).ok_or_else(|| StorageError::Corrupt {
+                path: path.to_path_buf(),
+                message: "not a known-destinations file".into(),
+            }),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), StorageError> {
+        write_atomic(path, &self.encode(), false)
+    }
+}
+
+/// The path table as last seen, minus interfaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathSnapshot {
+    pub destination: DestinationHash,
+    pub next_hop: IdentityHash,
+    pub hops: u8,
+    pub timestamp: f64,
+    pub expires: f64,
+}
+
+impl From<&PathEntryView> for PathSnapshot {
+    fn from(p: &PathEntryView) -> Self {
+        PathSnapshot {
+            destination: p.destination,
+            next_hop: p.next_hop,
+            hops: p.hops,
+            timestamp: p.timestamp,
+            expires: p.expires,
+        }
+    }
+}
+
+impl PathSnapshot {
+    pub fn encode_all(paths: &[PathSnapshot]) -> Vec<u8> {
+        let rows = paths
+            .iter()
+            .map(|p| {
+                Value::Array(vec![
+                    Value::bin(p.destination.0.to_vec()),
+                    Value::bin(p.next_hop.0.to_vec()),
+                    Value::UInt(u64::from(p.hops)),
+                    Value::F64(p.timestamp),
+                    Value::F64(p.expires),
+                ])
+            })
+            .collect();
+        rns_msgpack::encode(&Value::Array(vec![
+            Value::UInt(FORMAT_VERSION),
+            Value::Array(rows),
+        ]))
+    }
+
+    /// Decodes at most `limit` rows; rows that do not parse are skipped.
+    pub fn decode_all(bytes: &[u8], limit: usize) -> Option<Vec<PathSnapshot>> {
+        let rows = versioned_rows(bytes)?;
+        let parse = |row: &Value| -> Option<PathSnapshot> {
+            let [d, n, h, t, e] = row.as_array()? else {
+                return None;
+            };
+            Some(PathSnapshot {
+                destination: d.as_bin().and_then(DestinationHash::from_slice)?,
+                next_hop: n.as_bin().and_then(IdentityHash::from_slice)?,
+                hops: u8::try_from(h.as_u64()?).ok()?,
+                timestamp: t.as_f64()?,
+                expires: e.as_f64()?,
+            })
+        };
+        Some(rows.iter().filter_map(parse).take(limit).collect())
+    }
+}
+
+fn versioned_rows(bytes: &[u8]) -> Option<Vec<Value>> {
+    let value = rns_msgpack::decode(bytes).ok()?;
+    let [version, rows] = value.as_array()? else {
+        return None;
+    };
+    if version.as_u64()? != FORMAT_VERSION {
+        return None;
+    }
+    Some(rows.as_array()?.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rns_crypto::{OsRng, PrivateIdentity};
+
+    fn known(seen: f64) -> KnownDestination {
+        KnownDestination {
+            identity: PrivateIdentity::generate(&mut OsRng).public().clone(),
+            app_data: Some(b"hello".to_vec()),
+            last_seen: seen,
+        }
+    }
+
+    #[test]
+    fn known_destinations_round_trip_and_stay_bounded() {
+        let mut t = KnownDestinations::new(2);
+        t.insert(DestinationHash([1; 16]), known(1.0));
+        t.insert(DestinationHash([2; 16]), known(2.0));
+        t.insert(DestinationHash([3; 16]), known(3.0));
+        assert_eq!(t.len(), 2);
+        assert!(t.get(&DestinationHash([1; 16])).is_none());
+        let back = KnownDestinations::decode(&t.encode(), 10).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(
+            back.get(&DestinationHash([3; 16])),
+            t.get(&DestinationHash([3; 16]))
+        );
+        assert_eq!(KnownDestinations::decode(&t.encode(), 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn garbage_is_refused_or_skipped() {
+        assert!(KnownDestinations::decode(b"\xff\x00garbage", 10).is_none());
+        let odd = rns_msgpack::encode(&Value::Array(vec![
+            Value::UInt(1),
+            Value::Array(vec![Value::Nil, Value::Array(vec![Value::UInt(3)])]),
+        ]));
+        assert_eq!(KnownDestinations::decode(&odd, 10).unwrap().len(), 0);
+        assert!(PathSnapshot::decode_all(&odd, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn path_snapshots_round_trip() {
+        let p = PathSnapshot {
+            destination: DestinationHash([7; 16]),
+            next_hop: IdentityHash([8; 16]),
+            hops: 3,
+            timestamp: 1.5,
+            expires: 2.5,
+        };
+        let bytes = PathSnapshot::encode_all(std::slice::from_ref(&p));
+        assert_eq!(PathSnapshot::decode_all(&bytes, 10).unwrap(), vec![p]);
+    }
+}
