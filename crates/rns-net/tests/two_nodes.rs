@@ -1,6 +1,9 @@
 //! Two of our instances over real TCP and UDP sockets on 127.0.0.1: announces,
 //! paths, packets with receipts, links with requests, reconnects, persistence.
 
+// Test code: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use rns_crypto::{OsRng, PrivateIdentity};
