@@ -13,6 +13,12 @@ REQ="$ROOT/tests/interop/requirements.txt"
 want_rns="$(sed -n 's/^rns==\(.*\)$/\1/p' "$REQ")"
 want_lxmf="$(sed -n 's/^lxmf==\(.*\)$/\1/p' "$REQ")"
 
+# Serialise concurrent runs (parallel test processes on a fresh machine).
+if command -v flock >/dev/null 2>&1; then
+  exec 9<"$0"
+  flock 9
+fi
+
 installed_ok() {
   [ -x "$PY" ] || return 1
   "$PY" - "$want_rns" "$want_lxmf" <<'PYEOF' >/dev/null 2>&1

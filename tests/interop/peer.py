@@ -321,12 +321,14 @@ class Peer:
 
         def on_resource_started(resource):
             emit("resource_started", link_id=hx(link_id), hash=hx(resource.get_hash()),
+                 original_hash=hx(getattr(resource, "original_hash", None)),
                  size=resource.get_data_size(), transfer_size=resource.get_transfer_size(),
                  compressed=bool(resource.is_compressed()))
 
         def on_resource_concluded(resource):
             status = RESOURCE_STATUS.get(resource.status, str(resource.status))
             fields = dict(link_id=hx(link_id), hash=hx(resource.get_hash()), status=status,
+                          original_hash=hx(getattr(resource, "original_hash", None)),
                           compressed=bool(resource.is_compressed()))
             if resource.status == RNS.Resource.COMPLETE:
                 data = resource_bytes(resource) or b""
@@ -569,6 +571,7 @@ class Peer:
 
         def concluded(resource):
             emit("resource_sent", link_id=link_hex, hash=hx(resource.get_hash()),
+                 original_hash=hx(getattr(resource, "original_hash", None)),
                  status=RESOURCE_STATUS.get(resource.status, str(resource.status)))
 
         resource = RNS.Resource(data, link, metadata=metadata,
@@ -577,6 +580,77 @@ class Peer:
         return {"hash": hx(resource.get_hash()), "size": len(data),
                 "data_hash": hashlib.sha256(data).hexdigest(),
                 "compressed": bool(resource.is_compressed())}
+
+    # -- LXMF (one router per peer) --
+
+    LXMF_METHODS = {"opportunistic": 1, "direct": 2, "propagated": 3}
+
+    def lxm_info(self, lxm):
+        content = lxm.content if isinstance(lxm.content, (bytes, bytearray)) else str(lxm.content).encode()
+        title = lxm.title if isinstance(lxm.title, (bytes, bytearray)) else str(lxm.title).encode()
+        return dict(message_hash=hx(lxm.hash), source_hash=hx(lxm.source_hash),
+                    destination_hash=hx(lxm.destination_hash),
+                    title=title.decode("utf-8", "replace"), title_hex=hx(title),
+                    content=content.decode("utf-8", "replace"), content_hex=hx(content),
+                    fields=to_tagged(lxm.fields or {}), method=getattr(lxm, "method", None),
+                    timestamp=getattr(lxm, "timestamp", None),
+                    signature_validated=bool(getattr(lxm, "signature_validated", False)))
+
+    def cmd_lxmf_start(self, a):
+        import LXMF
+        if getattr(self, "lxmf_router", None) is not None:
+            raise ValueError("LXMF router already started")
+        ident = self.get_identity(a.get("identity"))
+        storage = os.path.join(self.configdir, "lxmf")
+        os.makedirs(storage, exist_ok=True)
+        router = LXMF.LXMRouter(identity=ident, storagepath=storage)
+        stamp_cost = a.get("stamp_cost")
+        dest = router.register_delivery_identity(ident, display_name=a.get("display_name"),
+                                                 stamp_cost=stamp_cost)
+
+        def delivered(lxm):
+            emit("lxmf_message", **self.lxm_info(lxm))
+        router.register_delivery_callback(delivered)
+        self.lxmf_router = router
+        self.lxmf_dest = dest
+        return {"delivery_hash": hx(dest.hash), "identity_hash": hx(ident.hash)}
+
+    def cmd_lxmf_announce(self, a):
+        self.lxmf_router.announce(self.lxmf_dest.hash)
+        return {"delivery_hash": hx(self.lxmf_dest.hash)}
+
+    def cmd_lxmf_send(self, a):
+        import LXMF
+        router = getattr(self, "lxmf_router", None)
+        if router is None:
+            raise ValueError("lxmf_start first")
+        dest_hash = unhex(a.get("destination_hash"), "destination_hash")
+        identity = RNS.Identity.recall(dest_hash)
+        if identity is None:
+            raise ValueError("identity for %s is unknown (no announce seen)" % dest_hash.hex())
+        dest = RNS.Destination(identity, RNS.Destination.OUT, RNS.Destination.SINGLE, "lxmf", "delivery")
+        method = a.get("method", "direct")
+        if method not in self.LXMF_METHODS:
+            raise ValueError("method must be one of %s" % ", ".join(self.LXMF_METHODS))
+        fields = from_tagged(a["fields"]) if a.get("fields") is not None else None
+        if a.get("content_hex") is not None:
+            content = unhex(a["content_hex"], "content_hex")
+        else:
+            content = a.get("content", "")
+        lxm = LXMF.LXMessage(dest, self.lxmf_dest, content, a.get("title", ""), fields=fields,
+                             desired_method=self.LXMF_METHODS[method])
+
+        def on_delivered(m):
+            emit("lxmf_delivered", message_hash=hx(m.hash), state=m.state,
+                 method=getattr(m, "method", None))
+
+        def on_failed(m):
+            emit("lxmf_failed", message_hash=hx(m.hash), state=m.state)
+
+        lxm.register_delivery_callback(on_delivered)
+        lxm.register_failed_callback(on_failed)
+        router.handle_outbound(lxm)
+        return {"message_hash": hx(lxm.hash), "method": getattr(lxm, "method", None)}
 
     def cmd_status(self, a):
         interfaces = []

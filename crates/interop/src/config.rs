@@ -93,6 +93,7 @@ pub struct RnsConfig {
     shared_client: bool,
     loglevel: u8,
     interfaces: Vec<Interface>,
+    interface_options: Vec<(String, String)>,
 }
 
 impl RnsConfig {
@@ -109,6 +110,7 @@ impl RnsConfig {
             shared_client: false,
             loglevel,
             interfaces: Vec::new(),
+            interface_options: Vec::new(),
         }
     }
 
@@ -134,6 +136,23 @@ impl RnsConfig {
     pub fn loglevel(mut self, level: u8) -> Self {
         self.loglevel = level;
         self
+    }
+
+    /// Adds `key = value` to every interface section (e.g. `ifac_size`,
+    /// `mode`, `announce_cap`).
+    pub fn interface_option(mut self, key: &str, value: &str) -> Self {
+        self.interface_options
+            .push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets `ingress_control` on every interface. The reference default is on:
+    /// an interface younger than 2 hours that sees announces for unknown
+    /// destinations faster than a few per second holds them back for many
+    /// seconds (see docs/interop.md). Tests that announce several
+    /// destinations quickly turn it off.
+    pub fn ingress_control(self, enabled: bool) -> Self {
+        self.interface_option("ingress_control", if enabled { "Yes" } else { "No" })
     }
 
     pub fn tcp_server(mut self, port: u16) -> Self {
@@ -253,6 +272,9 @@ impl RnsConfig {
                     let _ = writeln!(s, "    forward_port = {forward_port}");
                 }
             }
+            for (k, v) in &self.interface_options {
+                let _ = writeln!(s, "    {k} = {v}");
+            }
             let _ = writeln!(s);
         }
         s
@@ -301,7 +323,8 @@ mod tests {
             .shared(inst)
             .tcp_server(4000)
             .tcp_client(4001)
-            .udp(4002, 4003);
+            .udp(4002, 4003)
+            .ingress_control(false);
         let t = c.text();
         assert!(!t.contains("AutoInterface"));
         assert!(t.contains("enable_transport = Yes"));
@@ -315,6 +338,7 @@ mod tests {
         {
             assert!(line.trim_end().ends_with("127.0.0.1"), "{line}");
         }
+        assert_eq!(t.matches("ingress_control = No").count(), 3);
         assert_eq!(c.tcp_server_ports(), vec![4000]);
         assert_eq!(random_hex(32).len(), 64);
     }

@@ -320,6 +320,48 @@ impl PyPeer {
         self.shared.state.lock().unwrap().events.clear();
     }
 
+    /// Waits until the peer has at least `n` interfaces and all are online (a
+    /// TCP server counts the clients it accepted as interfaces too).
+    pub fn wait_online(&self, n: usize) {
+        let ok = crate::wait_until(DEFAULT_TIMEOUT, || {
+            let st = self.call("status", json!({}));
+            let ifs = st["interfaces"].as_array().cloned().unwrap_or_default();
+            ifs.len() >= n && ifs.iter().all(|i| i["online"] == json!(true))
+        });
+        if !ok {
+            let st = self.call("status", json!({}));
+            self.fail(&format!("fewer than {n} interfaces online: {st}"));
+        }
+    }
+
+    /// Announces the IN destination `dest` (hex) with `app_data`, again every
+    /// 2 s, until `seen()` is true; panics after [`DEFAULT_TIMEOUT`]. Re-announcing
+    /// covers interfaces that were still connecting when the first one left.
+    pub fn announce_until(&self, dest: &str, app_data: &[u8], mut seen: impl FnMut() -> bool) {
+        let deadline = Instant::now() + DEFAULT_TIMEOUT;
+        loop {
+            self.call(
+                "announce",
+                json!({"destination_hash": dest, "app_data": crate::to_hex(app_data)}),
+            );
+            if crate::wait_until(Duration::from_secs(2), &mut seen) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("announce of {dest} was never seen"));
+            }
+        }
+    }
+
+    /// [`PyPeer::announce_until`] another reference peer has an `announce`
+    /// event for `dest`; returns that event.
+    pub fn announce_until_seen(&self, dest: &str, app_data: &[u8], observer: &PyPeer) -> Value {
+        self.announce_until(dest, app_data, || {
+            observer.has_event("announce", &[("destination_hash", dest)])
+        });
+        observer.wait_for("announce", &[("destination_hash", dest)], DEFAULT_TIMEOUT)
+    }
+
     /// Asks the peer to quit and waits (up to 10 s) for it to exit; kills it otherwise.
     pub fn quit(mut self) {
         let _ = self.try_send_quit();
