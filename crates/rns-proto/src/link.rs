@@ -12,6 +12,17 @@
 //! Nothing from the network makes a link panic or misbehave: packets that do not
 //! decode, authenticate or fit the current state are dropped and counted in
 //! [`Link::stats`].
+//!
+//! Where the reference leaves room, this link chooses:
+//! - the initiator proves nothing by default (as the reference's initiator, whose
+//!   OUT destination is PROVE_NONE); [`Link::set_proof_strategy`] changes that;
+//! - on the responder, any packet that decrypts under the link key completes the
+//!   handshake like the LRRTT would, so a lost LRRTT does not doom the link;
+//! - only authenticated traffic (and keepalives) refreshes a link's activity;
+//! - receipts that time out, are evicted (past [`MAX_RECEIPTS`]) or are cut off
+//!   by a close are reported as [`LinkEvent::DeliveryFailed`];
+//! - a resource advertisement is rejected (RESOURCE_RCL) until links carry
+//!   resources, failing a request it answers with [`RequestFailure::TooLarge`].
 
 mod delivery;
 mod event;

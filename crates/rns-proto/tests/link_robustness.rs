@@ -170,7 +170,7 @@ fn vector_pair() -> (Link, Link, Token) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn arbitrary_packets_never_panic_or_change_state(

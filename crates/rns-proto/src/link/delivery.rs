@@ -193,3 +193,33 @@ impl Link {
         }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(sent_at: f64) -> Receipt {
+        Receipt {
+            sent_at,
+            deadline: sent_at + 1.0,
+        }
+    }
+
+    #[test]
+    fn a_full_map_gives_up_its_oldest_receipt() {
+        let mut receipts = Receipts::default();
+        // Inserted out of hash order, so eviction must go by age, not by key.
+        for i in 0..MAX_RECEIPTS {
+            let hash = PacketHash([(MAX_RECEIPTS - 1 - i) as u8; 32]);
+            assert_eq!(receipts.insert(hash, receipt(i as f64)), None);
+        }
+        let mut newest = PacketHash([0xEE; 32]);
+        newest.0[0] = 0; // unlike every hash above
+        let evicted = receipts.insert(newest, receipt(1000.0));
+        assert_eq!(evicted, Some(PacketHash([(MAX_RECEIPTS - 1) as u8; 32])));
+        assert_eq!(receipts.len(), MAX_RECEIPTS);
+        assert_eq!(receipts.next_deadline(), Some(2.0));
+        // Re-inserting a known hash replaces it and evicts nothing.
+        assert_eq!(receipts.insert(newest, receipt(5.0)), None);
+    }
+}

@@ -223,3 +223,25 @@ fn token_mode(mode: LinkMode) -> Result<TokenMode, LinkError> {
 fn x25519_half(keys: &PublicIdentity) -> [u8; 32] {
     keys.x25519_public().to_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mtu_is_kept_between_the_network_mtu_and_what_21_bits_signal() {
+        assert_eq!(clamp_mtu(0), 500);
+        assert_eq!(clamp_mtu(499), 500);
+        assert_eq!(clamp_mtu(16384), 16384);
+        assert_eq!(clamp_mtu(u32::MAX), MAX_SIGNALLED_MTU);
+    }
+
+    #[test]
+    fn only_aes256_cbc_has_a_token_mode() {
+        assert_eq!(token_mode(LinkMode::AES256_CBC), Ok(TokenMode::Aes256Cbc));
+        assert_eq!(
+            token_mode(LinkMode::AES128_CBC),
+            Err(LinkError::UnsupportedMode(0))
+        );
+    }
+}

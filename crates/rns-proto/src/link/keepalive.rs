@@ -185,3 +185,22 @@ impl Link {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_follow_the_last_inbound_and_keepalive() {
+        let mut t = Timers::new(100.0);
+        t.activate(100.0, 0.1);
+        let k = keepalive_interval(0.1);
+        assert_eq!(t.keepalive_due(), 100.0 + k);
+        assert_eq!(t.stale_due(), 100.0 + 2.0 * k);
+        // A keepalive sent later than due pushes the next one out.
+        t.last_keepalive = 100.0 + k + 3.0;
+        assert_eq!(t.keepalive_due(), 100.0 + 2.0 * k + 3.0);
+        t.stale_since = 200.0;
+        assert_eq!(t.close_due(), 200.0 + 0.4 + 5.0);
+    }
+}
