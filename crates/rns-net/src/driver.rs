@@ -22,6 +22,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 pub use handle::ReticulumHandle;
+pub use start::InstanceRole;
 
 use crate::cancel::CancelSource;
 use crate::config::{ConfigWarning, ReticulumConfig, write_default_if_missing};
@@ -181,7 +182,7 @@ impl Reticulum {
             cancel,
         };
         let mut tasks = JoinSet::new();
-        let started = match start::start_interfaces(&self.config, &ctx, &mut tasks).await {
+        let (role, started) = match start::start_instance(&self.config, &ctx, &mut tasks).await {
             Ok(s) => s,
             Err(e) => {
                 cancel_source.cancel();
@@ -213,6 +214,7 @@ impl Reticulum {
             events_tx,
             handle::Shared {
                 transport_id,
+                role,
                 listeners: started.listeners,
                 warnings: started.warnings,
                 join: std::sync::Mutex::new(Some(join)),

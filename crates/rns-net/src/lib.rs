@@ -8,5 +8,5 @@ pub mod interface;
 pub mod storage;
 
 pub use config::{ConfigError, ConfigWarning, ParsedConfig, ReticulumConfig};
-pub use driver::{InterfaceStatus, Reticulum, ReticulumHandle, now};
+pub use driver::{InstanceRole, InterfaceStatus, Reticulum, ReticulumHandle, now};
 pub use error::NetError;

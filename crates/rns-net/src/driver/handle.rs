@@ -13,7 +13,7 @@ use rns_proto::node::{
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{Command, InterfaceStatus};
+use super::{Command, InstanceRole, InterfaceStatus};
 use crate::error::NetError;
 use crate::storage::KnownDestination;
 
@@ -21,6 +21,7 @@ use crate::storage::KnownDestination;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub transport_id: IdentityHash,
+    pub role: InstanceRole,
     pub listeners: Vec<(String, SocketAddr)>,
     pub warnings: Vec<String>,
     /// The driver task, taken by the first `shutdown`.
@@ -87,6 +88,11 @@ impl ReticulumHandle {
     /// The hash of the transport identity (our transport id).
     pub fn transport_id(&self) -> IdentityHash {
         self.shared.transport_id
+    }
+
+    /// Whether we stand alone, are the shared instance, or attached to one.
+    pub fn instance_role(&self) -> InstanceRole {
+        self.shared.role
     }
 
     /// The addresses listening interfaces bound (useful with port 0).

@@ -7,6 +7,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{InterfaceEntry, InterfaceKind, InterfaceModeSetting, ReticulumConfig};
 use crate::error::NetError;
+use crate::interface::local::{self, LocalEndpoint};
 use crate::interface::stream::Framing;
 use crate::interface::tcp_client::TcpClientPlan;
 use crate::interface::udp::UDP_HW_MTU;
@@ -22,6 +23,55 @@ pub(crate) struct Started {
     pub listeners: Vec<(String, SocketAddr)>,
     /// Interfaces that were skipped, and why.
     pub warnings: Vec<String>,
+}
+
+/// How this instance relates to the machine's shared instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceRole {
+    /// `share_instance = no`: on our own, with our configured interfaces.
+    Standalone,
+    /// We are the shared instance: local programs attach to us, and we run
+    /// the configured interfaces.
+    SharedInstance,
+    /// Another instance was already running: we attached to it and run no
+    /// interfaces of our own.
+    SharedInstanceClient,
+}
+
+/// Attaches to a running shared instance, or becomes one, or stands alone, as
+/// the config says; then starts the configured interfaces unless attached.
+pub(crate) async fn start_instance(
+    config: &ReticulumConfig,
+    ctx: &IfaceCtx,
+    tasks: &mut JoinSet<()>,
+) -> Result<(InstanceRole, Started), NetError> {
+    if !config.share_instance {
+        let started = start_interfaces(config, ctx, tasks).await?;
+        return Ok((InstanceRole::Standalone, started));
+    }
+    let endpoint = LocalEndpoint::from_config(config);
+    let io_err = |source| NetError::Interface {
+        name: "Shared Instance".into(),
+        source,
+    };
+    if let Ok(stream) = endpoint.connect().await {
+        tasks.spawn(local::run_client(endpoint, stream, ctx.clone()));
+        return Ok((InstanceRole::SharedInstanceClient, Started::default()));
+    }
+    let listener = match endpoint.bind().await {
+        Ok(l) => l,
+        // Another instance won the race to listen between our connect and
+        // bind: attach to it instead.
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let stream = endpoint.connect().await.map_err(io_err)?;
+            tasks.spawn(local::run_client(endpoint, stream, ctx.clone()));
+            return Ok((InstanceRole::SharedInstanceClient, Started::default()));
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    tasks.spawn(tcp_server::run(listener, local::server_info(), ctx.clone()));
+    let started = start_interfaces(config, ctx, tasks).await?;
+    Ok((InstanceRole::SharedInstance, started))
 }
 
 /// Starts every enabled interface. A failure is fatal only with
@@ -90,7 +140,11 @@ async fn start_one(
                 .await
                 .map_err(io_err)?;
             let addr = listener.local_addr().map_err(io_err)?;
-            tasks.spawn(tcp_server::run(listener, info, ctx.clone()));
+            tasks.spawn(tcp_server::run(
+                tcp_server::Listener::Tcp(listener),
+                info,
+                ctx.clone(),
+            ));
             Ok(Some(addr))
         }
         InterfaceKind::Udp(u) => {

@@ -60,7 +60,11 @@ async fn server_connection_survives_garbage_endless_frames_and_floods() {
     let (ctx, mut rx, source) = ctx(8);
     let listener = tcp_server::bind("127.0.0.1", 0).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(tcp_server::run(listener, tcp_info(), ctx.clone()));
+    let server = tokio::spawn(tcp_server::run(
+        tcp_server::Listener::Tcp(listener),
+        tcp_info(),
+        ctx.clone(),
+    ));
     let mut peer = TcpStream::connect(addr).await.unwrap();
 
     // The writer is kept: a dropped writer means the driver is gone.
@@ -129,7 +133,11 @@ async fn server_writes_framed_packets() {
     let (ctx, mut rx, source) = ctx(8);
     let listener = tcp_server::bind("127.0.0.1", 0).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(tcp_server::run(listener, tcp_info(), ctx.clone()));
+    tokio::spawn(tcp_server::run(
+        tcp_server::Listener::Tcp(listener),
+        tcp_info(),
+        ctx.clone(),
+    ));
     let mut peer = TcpStream::connect(addr).await.unwrap();
     let IfaceEvent::Attached { writer, .. } = next(&mut rx).await else {
         panic!()
