@@ -37,8 +37,10 @@ async fn local_client_reaches_the_network_through_the_instance() {
     assert_eq!(instance.instance_role(), InstanceRole::SharedInstance);
     let port = instance.listen_addr("server").unwrap().port();
 
-    let mut client_config = ReticulumConfig::default();
-    client_config.instance_name = name.clone();
+    let client_config = ReticulumConfig {
+        instance_name: name.clone(),
+        ..ReticulumConfig::default()
+    };
     let client = Reticulum::new(client_config).start().await.unwrap();
     assert_eq!(client.instance_role(), InstanceRole::SharedInstanceClient);
     online(&client, 1).await;
@@ -105,8 +107,10 @@ async fn tcp_shared_instance_attaches_clients() {
         c
     };
     let name = unique_name("tcp");
-    let mut bare = ReticulumConfig::default();
-    bare.instance_name = name.clone();
+    let bare = ReticulumConfig {
+        instance_name: name.clone(),
+        ..ReticulumConfig::default()
+    };
     let instance = Reticulum::new(tcp(bare.clone())).start().await.unwrap();
     assert_eq!(instance.instance_role(), InstanceRole::SharedInstance);
     let client = Reticulum::new(tcp(bare)).start().await.unwrap();
