@@ -99,6 +99,12 @@ fn shared_instance_pair(name: &'static str, instance: SharedInstance) {
         json!({"destination_hash": dest, "timeout": 15}),
     );
     eprintln!("[{name}] path hops via shared instance: {}", path["hops"]);
+    // path_table goes over the shared instance's RPC socket: this needs the
+    // rpc_key shared between the config dirs.
+    let table = b.call("path_table", json!({}));
+    eprintln!("[{name}] path table over RPC: {table}");
+    let paths = table["paths"].as_array().cloned().unwrap_or_default();
+    assert!(paths.iter().any(|e| e["hash"] == json!(dest)), "{table}");
 
     let r = b.call(
         "send_packet",
