@@ -25,7 +25,7 @@ pub use handle::ReticulumHandle;
 pub use start::InstanceRole;
 
 use crate::cancel::CancelSource;
-use crate::config::{ConfigWarning, ReticulumConfig, write_default_if_missing};
+use crate::config::{ConfigWarning, InterfaceEntry, ReticulumConfig, write_default_if_missing};
 use crate::error::NetError;
 use crate::interface::{EVENT_QUEUE, IfaceCtx};
 use crate::storage::{self, KnownDestination, KnownDestinations, StorageError};
@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Run a closure against the node (it carries its own reply channel).
     Call(NodeCall),
     Interfaces(oneshot::Sender<Vec<InterfaceStatus>>),
+    AddInterface(
+        Box<InterfaceEntry>,
+        oneshot::Sender<Result<Option<SocketAddr>, NetError>>,
+    ),
     KnownDestination(DestinationHash, oneshot::Sender<Option<KnownDestination>>),
     Persist(oneshot::Sender<Result<(), StorageError>>),
     Shutdown(oneshot::Sender<()>),
@@ -65,6 +69,7 @@ impl std::fmt::Debug for Command {
         f.write_str(match self {
             Command::Call(_) => "Call",
             Command::Interfaces(_) => "Interfaces",
+            Command::AddInterface(..) => "AddInterface",
             Command::KnownDestination(..) => "KnownDestination",
             Command::Persist(_) => "Persist",
             Command::Shutdown(_) => "Shutdown",
@@ -190,7 +195,6 @@ impl Reticulum {
                 return Err(e);
             }
         };
-        drop(ctx);
 
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
@@ -204,6 +208,7 @@ impl Reticulum {
             iface_rx,
             events_tx.clone(),
             tasks,
+            ctx,
             cancel_source,
             known,
             persistence,

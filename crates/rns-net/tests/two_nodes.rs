@@ -249,3 +249,24 @@ async fn identity_and_known_destinations_survive_a_restart() {
     again.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interfaces_can_be_added_while_running() {
+    let bare = rns_net::ReticulumConfig {
+        share_instance: false,
+        ..rns_net::ReticulumConfig::default()
+    };
+    let a = Reticulum::new(bare).start().await.unwrap();
+    assert!(a.interfaces().await.unwrap().is_empty());
+    let server = tcp_server_config(0).interfaces.remove(0);
+    let addr = a.add_interface(server).await.unwrap().unwrap();
+    let b = Reticulum::new(tcp_client_config(addr.port()))
+        .start()
+        .await
+        .unwrap();
+    online(&a, 1).await;
+    let dest = a.register_destination(echo_spec()).await.unwrap();
+    b.await_path(dest, WAIT).await.unwrap();
+    a.shutdown().await;
+    b.shutdown().await;
+}

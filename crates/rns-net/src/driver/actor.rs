@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::start::{node_config, node_id};
 use super::{Command, InterfaceStatus, now};
 use crate::cancel::CancelSource;
-use crate::interface::{IfaceEvent, InterfaceInfo};
+use crate::interface::{IfaceCtx, IfaceEvent, InterfaceInfo};
 use crate::storage::{KnownDestination, KnownDestinations, PathSnapshot, StorageError};
 
 /// With nothing scheduled the node is still given the time this often, so a
@@ -44,6 +44,8 @@ pub(crate) struct Actor {
     pub iface_events: mpsc::Receiver<IfaceEvent>,
     pub events: broadcast::Sender<Event>,
     pub tasks: JoinSet<()>,
+    /// For interfaces added while running.
+    pub ctx: IfaceCtx,
     pub cancel: CancelSource,
     pub known: KnownDestinations,
     pub persistence: Option<Persistence>,
@@ -59,6 +61,7 @@ impl Actor {
         iface_events: mpsc::Receiver<IfaceEvent>,
         events: broadcast::Sender<Event>,
         tasks: JoinSet<()>,
+        ctx: IfaceCtx,
         cancel: CancelSource,
         known: KnownDestinations,
         persistence: Option<Persistence>,
@@ -69,6 +72,7 @@ impl Actor {
             iface_events,
             events,
             tasks,
+            ctx,
             cancel,
             known,
             persistence,
@@ -138,6 +142,10 @@ impl Actor {
                     .collect();
                 list.sort_by_key(|s| s.id);
                 let _ = reply.send(list);
+            }
+            Command::AddInterface(entry, reply) => {
+                let result = super::start::start_one(&entry, &self.ctx, &mut self.tasks).await;
+                let _ = reply.send(result);
             }
             Command::KnownDestination(dest, reply) => {
                 let _ = reply.send(self.known.get(&dest).cloned());

@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::{Command, InstanceRole, InterfaceStatus};
+use crate::config::InterfaceEntry;
 use crate::error::NetError;
 use crate::storage::KnownDestination;
 
@@ -287,6 +288,16 @@ impl ReticulumHandle {
     /// The attached interfaces (a TCP server's connections each count).
     pub async fn interfaces(&self) -> Result<Vec<InterfaceStatus>, NetError> {
         self.ask(Command::Interfaces).await
+    }
+
+    /// Brings up one more interface (enabled or not: the caller asked for it).
+    /// Returns the bound address for listening interfaces.
+    pub async fn add_interface(
+        &self,
+        entry: InterfaceEntry,
+    ) -> Result<Option<SocketAddr>, NetError> {
+        self.ask(|tx| Command::AddInterface(Box::new(entry), tx))
+            .await?
     }
 
     /// Saves known destinations and paths now (also done periodically and on

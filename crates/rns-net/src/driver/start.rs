@@ -93,7 +93,7 @@ pub(crate) async fn start_interfaces(
     Ok(started)
 }
 
-async fn start_one(
+pub(crate) async fn start_one(
     entry: &InterfaceEntry,
     ctx: &IfaceCtx,
     tasks: &mut JoinSet<()>,
