@@ -270,3 +270,56 @@ async fn interfaces_can_be_added_while_running() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+fn with_ifac(mut config: rns_net::ReticulumConfig, passphrase: &str) -> rns_net::ReticulumConfig {
+    for i in &mut config.interfaces {
+        i.ifac = Some(rns_net::config::IfacSettings {
+            network_name: Some("rnsnet-test".into()),
+            passphrase: Some(passphrase.into()),
+            size: None,
+        });
+    }
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ifac_interfaces_talk_only_with_the_same_key() {
+    let a = Reticulum::new(with_ifac(tcp_server_config(0), "right"))
+        .start()
+        .await
+        .unwrap();
+    let port = a.listen_addr("server").unwrap().port();
+    let good = Reticulum::new(with_ifac(tcp_client_config(port), "right"))
+        .start()
+        .await
+        .unwrap();
+    let bad = Reticulum::new(with_ifac(tcp_client_config(port), "wrong"))
+        .start()
+        .await
+        .unwrap();
+    online(&a, 2).await;
+    let dest = a.register_destination(echo_spec()).await.unwrap();
+    let mut good_events = good.subscribe();
+    let mut bad_events = bad.subscribe();
+    a.announce(dest, None).await.unwrap();
+    wait_event(
+        &mut good_events,
+        "announce with the right key",
+        |e| match e {
+            Event::AnnounceReceived { destination, .. } if *destination == dest => Some(()),
+            _ => None,
+        },
+    )
+    .await;
+    // The wrong key's side saw the same bytes arrive and dropped them.
+    eventually("IFAC drop counted", || async {
+        let stats = bad.stats().await.ok()?;
+        (stats.dropped(rns_proto::node::DropReason::Ifac) > 0).then_some(())
+    })
+    .await;
+    assert!(bad_events.try_recv().is_err());
+    assert!(!bad.has_path(dest).await.unwrap());
+    for h in [a, good, bad] {
+        h.shutdown().await;
+    }
+}

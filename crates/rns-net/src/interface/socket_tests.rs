@@ -232,3 +232,29 @@ async fn udp_pair_exchanges_datagrams() {
     }
     source.cancel();
 }
+
+#[tokio::test]
+async fn kiss_framing_on_a_tcp_client() {
+    use rns_wire::framing::kiss;
+    let (ctx, mut rx, source) = ctx(8);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let plan = tcp_client::TcpClientPlan {
+        host: "127.0.0.1".into(),
+        port: listener.local_addr().unwrap().port(),
+        framing: stream::Framing::Kiss,
+        info: tcp_info(),
+    };
+    tokio::spawn(tcp_client::run(plan, ctx.clone()));
+    let IfaceEvent::Attached { writer, .. } = next(&mut rx).await else {
+        panic!()
+    };
+    let (mut sock, _) = listener.accept().await.unwrap();
+    writer.send(vec![0xC0; 24]).await.unwrap();
+    let expected = kiss::frame(&[0xC0; 24]);
+    let mut got = vec![0; expected.len()];
+    sock.read_exact(&mut got).await.unwrap();
+    assert_eq!(got, expected);
+    sock.write_all(&kiss::frame(&[0xDB; 30])).await.unwrap();
+    assert_eq!(next_packet(&mut rx).await, vec![0xDB; 30]);
+    source.cancel();
+}
