@@ -113,15 +113,15 @@ impl Node {
         if packet.packet_type == PacketType::Announce {
             return self.on_announce(now, packet, at, duplicate);
         }
+        // Only a transport node (or a shared instance, for its clients) moves
+        // HEADER_2 packets on; relay-table entries exist only where we relayed.
         let transporting = self.config.transport_enabled || at.from_local_client;
-        if transporting {
-            let ours = packet.transport_id() == Some(&self.transport_id);
-            if ours && self.forward_transit(now, &packet, at) {
-                return;
-            }
-            if self.forward_link_traffic(now, &packet, at) {
-                return;
-            }
+        let ours = packet.transport_id() == Some(&self.transport_id);
+        if transporting && ours && self.forward_transit(now, &packet, at) {
+            return;
+        }
+        if self.forward_link_traffic(now, &packet, at) {
+            return;
         }
         match packet.packet_type {
             PacketType::LinkRequest => self.on_link_request(now, &packet, at),
@@ -159,8 +159,7 @@ impl Node {
         if self.deliver_to_link(now, packet, at) {
             return;
         }
-        let transporting = self.config.transport_enabled || self.has_local_client_interfaces();
-        if transporting && self.forward_reverse_proof(packet, at) {
+        if self.forward_reverse_proof(packet, at) {
             return;
         }
         if packet.destination_kind == DestinationKind::Link || packet.context == Context::LRPROOF {
@@ -194,11 +193,5 @@ impl Node {
         if prove_all {
             let _ = self.prove(&destination, &packet_hash, at.interface);
         }
-    }
-
-    pub(crate) fn has_local_client_interfaces(&self) -> bool {
-        self.interfaces
-            .values()
-            .any(|i| i.config.is_local_client_of_ours)
     }
 }
