@@ -36,8 +36,6 @@ use rns_crypto::{
     RememberedRatchet,
 };
 use rns_msgpack::Value;
-use rns_wire::constants::{ENCRYPTED_MDU, PATHFINDER_M, PLAIN_MDU};
-use rns_wire::packet::{Context, DestinationKind, Packet, PacketType};
 
 pub use config::{
     DEFAULT_ANNOUNCE_CAP, InterfaceConfig, InterfaceId, InterfaceMode, Limits, NodeConfig,
@@ -237,8 +235,8 @@ impl Node {
 
     /// Sends a path request on every outbound interface, every time it is
     /// called (rate limiting explicit requests is the caller's business).
-    pub fn request_path(&mut self, _now: f64, destination: &DestinationHash) {
-        self.send_path_request(destination);
+    pub fn request_path(&mut self, now: f64, destination: &DestinationHash) {
+        self.send_path_request(now, destination);
     }
 
     pub fn path_table(&self) -> impl Iterator<Item = PathEntryView> + '_ {
@@ -260,64 +258,7 @@ impl Node {
         destination: &DestinationHash,
         data: &[u8],
     ) -> Result<ReceiptId, NodeError> {
-        if let Some(local) = self.destinations.get(destination)
-            && local.single().is_none()
-        {
-            return self.send_unproved(now, destination, data);
-        }
-        if data.len() > ENCRYPTED_MDU {
-            return Err(NodeError::TooLarge {
-                max: ENCRYPTED_MDU,
-                got: data.len(),
-            });
-        }
-        let identity = self
-            .known
-            .identity(destination)
-            .cloned()
-            .ok_or(NodeError::UnknownIdentity(*destination))?;
-        self.known.mark_used(destination);
-        let ratchet = self.known.ratchet(destination, now);
-        let ciphertext = identity.encrypt(data, ratchet.as_ref(), &mut *self.rng)?;
-        let packet = Packet::new(
-            PacketType::Data,
-            DestinationKind::Single,
-            *destination,
-            Context::NONE,
-            ciphertext,
-        );
-        let hops = self.hops_to(destination).unwrap_or(PATHFINDER_M);
-        let bitrate = self.first_hop_bitrate(destination);
-        let receipt = self.add_receipt(now, &packet, identity, hops, bitrate);
-        self.route(now, packet);
-        Ok(receipt)
-    }
-
-    fn send_unproved(
-        &mut self,
-        now: f64,
-        destination: &DestinationHash,
-        data: &[u8],
-    ) -> Result<ReceiptId, NodeError> {
-        let local = self
-            .destinations
-            .get(destination)
-            .ok_or(NodeError::UnknownDestination(*destination))?;
-        let (kind, payload) = match &local.kind {
-            SpecKind::Group(key) => (DestinationKind::Group, key.encrypt(data, &mut *self.rng)),
-            SpecKind::Plain => (DestinationKind::Plain, data.to_vec()),
-            SpecKind::Single(_) => return Err(NodeError::WrongKind(*destination)),
-        };
-        if payload.len() > PLAIN_MDU || payload.is_empty() {
-            return Err(NodeError::TooLarge {
-                max: PLAIN_MDU,
-                got: payload.len(),
-            });
-        }
-        let packet = Packet::new(PacketType::Data, kind, *destination, Context::NONE, payload);
-        let id = ReceiptId(packet.hash());
-        self.route(now, packet);
-        Ok(id)
+        self.send_to(now, destination, data)
     }
 
     /// Proves a packet one of our SINGLE destinations received (for
@@ -415,12 +356,5 @@ impl Node {
             return self.counters.drop(DropReason::EventQueueFull);
         }
         self.events.push_back(event);
-    }
-
-    fn first_hop_bitrate(&self, destination: &DestinationHash) -> u64 {
-        self.paths
-            .get(destination)
-            .and_then(|p| self.interfaces.get(&p.interface))
-            .map_or(0, |i| i.config.bitrate)
     }
 }

@@ -65,8 +65,9 @@ impl Node {
             self.counters.drop(DropReason::AnnounceKeyMismatch);
             return None;
         }
-        let unknown =
-            self.known.get(&destination).is_none() && self.paths.get(&destination).is_none();
+        let unknown = self.known.get(&destination).is_none()
+            && self.paths.get(&destination).is_none()
+            && !self.path_requests.awaited(&destination, now);
         let (rate, burst) = (
             self.config.limits.new_announce_rate,
             self.config.limits.new_announce_burst,

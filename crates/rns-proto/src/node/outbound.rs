@@ -1,11 +1,14 @@
-//! Outbound routing by the path table, and the relaying a shared instance
-//! does for its local clients.
+//! Packets out: sending to a destination, routing by the path table, and the
+//! relaying a shared instance does for its local clients.
 
-use rns_wire::packet::{DestinationKind, Header, Packet, PacketType};
+use rns_crypto::DestinationHash;
+use rns_wire::constants::{ENCRYPTED_MDU, PATHFINDER_M, PLAIN_MDU};
+use rns_wire::packet::{Context, DestinationKind, Header, Packet, PacketType};
 
-use super::Node;
 use super::config::InterfaceId;
+use super::destinations::SpecKind;
 use super::inbound::Arrival;
+use super::{Node, NodeError, ReceiptId};
 
 impl Node {
     /// Sends a packet we originate. With a path, on the path's interface,
@@ -92,5 +95,79 @@ impl Node {
         self.paths.mark_used(&packet.destination, now);
         self.transmit(outbound, &forwarded);
         true
+    }
+
+    /// See [`Node::send_packet`].
+    pub(crate) fn send_to(
+        &mut self,
+        now: f64,
+        destination: &DestinationHash,
+        data: &[u8],
+    ) -> Result<ReceiptId, NodeError> {
+        if let Some(local) = self.destinations.get(destination)
+            && local.single().is_none()
+        {
+            return self.send_unproved(now, destination, data);
+        }
+        if data.len() > ENCRYPTED_MDU {
+            return Err(NodeError::TooLarge {
+                max: ENCRYPTED_MDU,
+                got: data.len(),
+            });
+        }
+        let identity = self
+            .known
+            .identity(destination)
+            .cloned()
+            .ok_or(NodeError::UnknownIdentity(*destination))?;
+        self.known.mark_used(destination);
+        let ratchet = self.known.ratchet(destination, now);
+        let ciphertext = identity.encrypt(data, ratchet.as_ref(), &mut *self.rng)?;
+        let packet = Packet::new(
+            PacketType::Data,
+            DestinationKind::Single,
+            *destination,
+            Context::NONE,
+            ciphertext,
+        );
+        let hops = self.hops_to(destination).unwrap_or(PATHFINDER_M);
+        let bitrate = self.first_hop_bitrate(destination);
+        let receipt = self.add_receipt(now, &packet, identity, hops, bitrate);
+        self.route(now, packet);
+        Ok(receipt)
+    }
+
+    fn send_unproved(
+        &mut self,
+        now: f64,
+        destination: &DestinationHash,
+        data: &[u8],
+    ) -> Result<ReceiptId, NodeError> {
+        let local = self
+            .destinations
+            .get(destination)
+            .ok_or(NodeError::UnknownDestination(*destination))?;
+        let (kind, payload) = match &local.kind {
+            SpecKind::Group(key) => (DestinationKind::Group, key.encrypt(data, &mut *self.rng)),
+            SpecKind::Plain => (DestinationKind::Plain, data.to_vec()),
+            SpecKind::Single(_) => return Err(NodeError::WrongKind(*destination)),
+        };
+        if payload.len() > PLAIN_MDU || payload.is_empty() {
+            return Err(NodeError::TooLarge {
+                max: PLAIN_MDU,
+                got: payload.len(),
+            });
+        }
+        let packet = Packet::new(PacketType::Data, kind, *destination, Context::NONE, payload);
+        let id = ReceiptId(packet.hash());
+        self.route(now, packet);
+        Ok(id)
+    }
+
+    fn first_hop_bitrate(&self, destination: &DestinationHash) -> u64 {
+        self.paths
+            .get(destination)
+            .and_then(|p| self.interfaces.get(&p.interface))
+            .map_or(0, |i| i.config.bitrate)
     }
 }

@@ -43,6 +43,8 @@ pub(crate) struct PathRequests {
     pub(crate) discovery: BoundedMap<DestinationHash, Discovery>,
     /// When we last forwarded a discovery request per destination.
     forwarded: BoundedMap<DestinationHash, f64>,
+    /// Destinations we asked for ourselves, and when.
+    requested: BoundedMap<DestinationHash, f64>,
 }
 
 impl PathRequests {
@@ -53,6 +55,7 @@ impl PathRequests {
             max_pending: limits.max_pending_path_requests,
             discovery: BoundedMap::new(limits.max_pending_path_requests),
             forwarded: BoundedMap::new(limits.max_pending_path_requests),
+            requested: BoundedMap::new(limits.max_pending_path_requests),
         }
     }
 
@@ -61,13 +64,25 @@ impl PathRequests {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.discovery.is_empty() && self.forwarded.is_empty()
+        self.discovery.is_empty() && self.forwarded.is_empty() && self.requested.is_empty()
+    }
+
+    /// Whether someone (we, or a requester we forwarded for) is waiting for
+    /// an announce of `destination`: such answers skip the ingress limit.
+    pub(crate) fn awaited(&self, destination: &DestinationHash, now: f64) -> bool {
+        self.discovery.contains_key(destination)
+            || self
+                .requested
+                .get(destination)
+                .is_some_and(|at| now < at + PATH_REQUEST_TIMEOUT)
     }
 
     pub(crate) fn cull(&mut self, now: f64) {
         self.discovery.retain(|_, d| now < d.expires);
         self.forwarded
             .retain(|_, at| now < *at + PATH_REQUEST_MIN_INTERVAL);
+        self.requested
+            .retain(|_, at| now < *at + PATH_REQUEST_TIMEOUT);
     }
 
     pub(crate) fn forget_interface(&mut self, interface: InterfaceId) {
@@ -126,14 +141,17 @@ impl Node {
             .and_then(|d| d.cached_answer(&tag, now));
         let packet = match cached {
             Some(p) => p,
-            None => match self.build_announce(now, destination, AnnounceReason::PathResponse) {
-                Ok(p) => p,
-                Err(_) => return,
-            },
+            None => {
+                let Ok(p) = self.build_announce(now, destination, AnnounceReason::PathResponse)
+                else {
+                    return;
+                };
+                if let Some(local) = self.destinations.get_mut(destination) {
+                    local.cache_answer(tag, now, p.clone());
+                }
+                p
+            }
         };
-        if let Some(local) = self.destinations.get_mut(destination) {
-            local.cache_answer(tag, now, packet.clone());
-        }
         self.transmit(interface, &packet);
     }
 
@@ -185,7 +203,15 @@ impl Node {
 
     /// A path was just learned: answer whoever asked us to discover it.
     pub(crate) fn answer_discovery(&mut self, destination: &DestinationHash) {
-        if let Some(d) = self.path_requests.discovery.remove(destination) {
+        let Some(d) = self.path_requests.discovery.remove(destination) else {
+            return;
+        };
+        // Local clients were sent the announce already (see `relay_to_local_clients`).
+        let to_client = self
+            .interfaces
+            .get(&d.interface)
+            .is_some_and(|i| i.config.is_local_client_of_ours);
+        if !to_client {
             self.send_path_response(destination, d.interface);
         }
     }
@@ -221,7 +247,8 @@ impl Node {
     }
 
     /// Sends a path request for `destination` on every outbound interface.
-    pub(crate) fn send_path_request(&mut self, destination: &DestinationHash) {
+    pub(crate) fn send_path_request(&mut self, now: f64, destination: &DestinationHash) {
+        self.path_requests.requested.insert(*destination, now);
         let tag = PathRequestTag::new(random_hash(&mut *self.rng));
         let request = PathRequest {
             destination: *destination,
