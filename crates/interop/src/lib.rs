@@ -38,12 +38,13 @@ pub use config::{Interface, RnsConfig, SharedInstance};
 pub use peer::{DEFAULT_TIMEOUT, PyPeer, event_matches};
 pub use rnsd::Rnsd;
 
+use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The repository root (two levels above this crate).
@@ -104,16 +105,34 @@ pub fn venv_bin(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind :0, read it, close).
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind :0, read it,
+/// close). Never hands out the same port twice in one process, so parallel
+/// tests do not pick each other's ports before binding them.
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local_addr").port()
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = l.local_addr().expect("local_addr").port();
+        if claim_port(port) {
+            return port;
+        }
+    }
 }
 
-/// A UDP port on 127.0.0.1 that was free a moment ago.
+/// A UDP port on 127.0.0.1 that was free a moment ago (same rules as
+/// [`free_port`]).
 pub fn free_udp_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind udp 127.0.0.1:0");
-    s.local_addr().expect("local_addr").port()
+    loop {
+        let s = UdpSocket::bind("127.0.0.1:0").expect("bind udp 127.0.0.1:0");
+        let port = s.local_addr().expect("local_addr").port();
+        if claim_port(port) {
+            return port;
+        }
+    }
+}
+
+fn claim_port(port: u16) -> bool {
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port)
 }
 
 /// A unique string for names (temp dirs, shared instance names, rpc keys).
