@@ -27,13 +27,21 @@ fn the_announce_cap_spaces_announces_out() {
     let times: Vec<f64> = sim
         .trace
         .iter()
-        .filter(|t| t.node == b && t.packet().is_some_and(|p| p.packet_type == PacketType::Announce))
+        .filter(|t| {
+            t.node == b
+                && t.packet()
+                    .is_some_and(|p| p.packet_type == PacketType::Announce)
+        })
         .map(|t| t.at - start)
         .collect();
     assert_eq!(times.len(), 2);
     let len = sim.trace[0].raw.len() as f64;
     let wait = len * 8.0 / 8_000.0 / 0.02;
-    assert!((times[1] - wait).abs() < 1e-6, "second announce at {} not {wait}", times[1]);
+    assert!(
+        (times[1] - wait).abs() < 1e-6,
+        "second announce at {} not {wait}",
+        times[1]
+    );
     assert!(sim.node(a).has_path(&d1) && sim.node(a).has_path(&d2));
 }
 
@@ -52,8 +60,14 @@ fn access_points_get_no_rebroadcasts_and_roaming_paths_expire_sooner() {
     sim.with(b, |n, now| n.announce(now, &db, None)).unwrap();
     sim.with(r, |n, now| n.announce(now, &dr, None)).unwrap();
     sim.run_for(30.0);
-    assert!(!sim.node(a).has_path(&db), "no rebroadcast onto the access point");
-    assert!(sim.node(r).has_path(&db), "roaming gets announces from full interfaces");
+    assert!(
+        !sim.node(a).has_path(&db),
+        "no rebroadcast onto the access point"
+    );
+    assert!(
+        sim.node(r).has_path(&db),
+        "roaming gets announces from full interfaces"
+    );
     assert!(sim.node(t).has_path(&dr));
     // A can still ask: the answer goes to the requester directly.
     sim.with(a, |n, now| n.request_path(now, &db));
@@ -78,9 +92,14 @@ fn removing_an_interface_forgets_its_paths() {
     let iface = sim.iface(a, m);
     sim.with(a, |n, _| n.remove_interface(iface));
     assert!(!sim.node(a).has_path(&db));
-    assert!(sim.node(a).recall_identity(&db).is_some(), "identities outlive paths");
+    assert!(
+        sim.node(a).recall_identity(&db).is_some(),
+        "identities outlive paths"
+    );
 }
 
+// A helper of the test below: its panics are test failures.
+#[allow(clippy::unwrap_used)]
 fn link_mtu(hw: [Option<u32>; 3]) -> u32 {
     let mut sim = Sim::new(630);
     let a = sim.endpoint("a");
@@ -95,9 +114,15 @@ fn link_mtu(hw: [Option<u32>; 3]) -> u32 {
     sim.run_for(20.0);
     let link = sim.with(a, |n, now| n.open_link(now, &db)).unwrap();
     let ev = sim.run_until_event(a, 10.0, |e| matches!(e, Event::Link(_)));
-    assert!(matches!(ev, Some(Event::Link(LinkEvent::Established { .. }))), "{ev:?}");
+    assert!(
+        matches!(ev, Some(Event::Link(LinkEvent::Established { .. }))),
+        "{ev:?}"
+    );
     sim.run_for(1.0);
-    let (ma, mb) = (sim.node(a).link(&link).unwrap().mtu(), sim.node(b).link(&link).unwrap().mtu());
+    let (ma, mb) = (
+        sim.node(a).link(&link).unwrap().mtu(),
+        sim.node(b).link(&link).unwrap().mtu(),
+    );
     assert_eq!(ma, mb);
     ma
 }

@@ -2,6 +2,8 @@
 //! the announce bandwidth cap with its per-interface queue, and the ingress
 //! limit on announces for destinations we have never heard of.
 
+use std::collections::HashMap;
+
 use rns_crypto::DestinationHash;
 use rns_crypto::ifac::has_ifac_flag;
 use rns_wire::packet::Packet;
@@ -28,7 +30,8 @@ pub(crate) struct Interface {
     pub(crate) config: InterfaceConfig,
     /// When the bandwidth cap lets the next announce out.
     pub(crate) announce_allowed_at: f64,
-    pub(crate) announce_queue: Vec<QueuedAnnounce>,
+    /// One entry per destination.
+    pub(crate) announce_queue: HashMap<DestinationHash, QueuedAnnounce>,
     /// Token bucket for announces of unknown destinations.
     ingress_tokens: f64,
     ingress_updated: f64,
@@ -39,7 +42,7 @@ impl Interface {
         Self {
             config,
             announce_allowed_at: 0.0,
-            announce_queue: Vec::new(),
+            announce_queue: HashMap::new(),
             ingress_tokens: burst,
             ingress_updated: f64::NEG_INFINITY,
         }
@@ -133,12 +136,12 @@ impl Node {
             return self.transmit(interface, &item.packet);
         }
         let queue = &mut iface.announce_queue;
-        if let Some(old) = queue.iter_mut().find(|q| q.destination == item.destination) {
+        if let Some(old) = queue.get_mut(&item.destination) {
             if item.emitted > old.emitted {
                 *old = item;
             }
         } else if queue.len() < max {
-            queue.push(item);
+            queue.insert(item.destination, item);
         } else {
             self.counters.drop(DropReason::AnnounceQueueFull);
         }
@@ -152,27 +155,31 @@ impl Node {
             let Some(iface) = self.interfaces.get_mut(&id) else {
                 continue;
             };
-            iface
-                .announce_queue
-                .retain(|q| now < q.queued_at + QUEUED_ANNOUNCE_LIFE);
             if iface.announce_queue.is_empty() || now < iface.announce_allowed_at {
                 continue;
             }
             let best = iface
                 .announce_queue
-                .iter()
-                .enumerate()
-                .min_by(|(_, a), (_, b)| {
+                .values()
+                .min_by(|a, b| {
                     a.hops
                         .cmp(&b.hops)
                         .then(a.queued_at.total_cmp(&b.queued_at))
                 })
-                .map(|(i, _)| i);
-            if let Some(i) = best {
-                let item = iface.announce_queue.swap_remove(i);
+                .map(|q| q.destination);
+            if let Some(item) = best.and_then(|d| iface.announce_queue.remove(&d)) {
                 iface.announce_allowed_at = now + iface.announce_wait(item.packet.encoded_len());
                 self.transmit(id, &item.packet);
             }
+        }
+    }
+
+    /// Drops queued announces older than `QUEUED_ANNOUNCE_LIFE`.
+    pub(crate) fn expire_queued_announces(&mut self, now: f64) {
+        for iface in self.interfaces.values_mut() {
+            iface
+                .announce_queue
+                .retain(|_, q| now < q.queued_at + QUEUED_ANNOUNCE_LIFE);
         }
     }
 

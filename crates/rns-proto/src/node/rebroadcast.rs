@@ -7,6 +7,9 @@
 //! clients (when we are their shared instance) go out at once, even without
 //! transport.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
 use rns_crypto::{CryptoRngCore, DestinationHash};
 use rns_wire::announce::{Announce, RandomHash};
 use rns_wire::constants::PATHFINDER_M;
@@ -39,19 +42,86 @@ pub(crate) struct AnnounceEntry {
     pub(crate) from: InterfaceId,
 }
 
+/// When an entry is due: a min-heap of these finds due entries without
+/// scanning the table. Entries rescheduled or removed leave stale timers
+/// behind, which are skipped when they come up.
+#[derive(Debug, Clone, Copy)]
+struct Timer {
+    due: f64,
+    destination: DestinationHash,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.due
+            .total_cmp(&other.due)
+            .then_with(|| self.destination.cmp(&other.destination))
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct AnnounceTable {
     pub(crate) map: BoundedMap<DestinationHash, AnnounceEntry>,
-    /// No entry is due before this (it may be early, never late).
-    pub(crate) next_due: Option<f64>,
+    timers: BinaryHeap<Reverse<Timer>>,
 }
 
 impl AnnounceTable {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
             map: BoundedMap::new(cap),
-            next_due: None,
+            timers: BinaryHeap::new(),
         }
+    }
+
+    /// No entry is due before this (a stale timer may make it early).
+    pub(crate) fn next_due(&self) -> Option<f64> {
+        self.timers.peek().map(|t| t.0.due)
+    }
+
+    fn schedule(&mut self, destination: DestinationHash, due: f64) {
+        self.timers.push(Reverse(Timer { due, destination }));
+        // Stale timers are bounded too: rebuild once they outnumber entries.
+        if self.timers.len() > 2 * self.map.len() + 64 {
+            self.timers = self
+                .map
+                .iter()
+                .map(|(d, e)| {
+                    Reverse(Timer {
+                        due: e.due,
+                        destination: *d,
+                    })
+                })
+                .collect();
+        }
+    }
+
+    /// The next entry due by `now`, skipping stale timers.
+    fn pop_due(&mut self, now: f64) -> Option<DestinationHash> {
+        while let Some(Reverse(timer)) = self.timers.peek().copied() {
+            if timer.due > now {
+                return None;
+            }
+            self.timers.pop();
+            let live = self
+                .map
+                .get(&timer.destination)
+                .is_some_and(|e| e.due == timer.due);
+            if live {
+                return Some(timer.destination);
+            }
+        }
+        None
     }
 }
 
@@ -115,7 +185,7 @@ impl Node {
         if table.map.insert(packet.destination, entry).is_some() {
             self.counters.drop(super::stats::DropReason::TableEvicted);
         }
-        table.next_due = Some(table.next_due.map_or(due, |d| d.min(due)));
+        table.schedule(packet.destination, due);
     }
 
     /// Another node rebroadcast an announce we are waiting to rebroadcast.
@@ -141,17 +211,7 @@ impl Node {
 
     /// Sends the rebroadcasts that are due.
     pub(crate) fn process_announce_table(&mut self, now: f64) {
-        if self.announce_table.next_due.is_none_or(|d| d > now) {
-            return;
-        }
-        let due: Vec<DestinationHash> = self
-            .announce_table
-            .map
-            .iter()
-            .filter(|(_, e)| e.due <= now)
-            .map(|(d, _)| *d)
-            .collect();
-        for destination in due {
+        while let Some(destination) = self.announce_table.pop_due(now) {
             let retry_at = now + PATHFINDER_G + jitter(&mut *self.rng, PATHFINDER_RW);
             let Some(entry) = self.announce_table.map.get_mut(&destination) else {
                 continue;
@@ -161,16 +221,11 @@ impl Node {
             let (packet, hops, from) = (entry.packet.clone(), entry.hops, entry.from);
             if entry.retries > PATHFINDER_R {
                 self.announce_table.map.remove(&destination);
+            } else {
+                self.announce_table.schedule(destination, retry_at);
             }
             self.rebroadcast(now, packet, hops, from);
         }
-        let next = self
-            .announce_table
-            .map
-            .values()
-            .map(|e| e.due)
-            .reduce(f64::min);
-        self.announce_table.next_due = next;
     }
 
     /// One rebroadcast on every interface the modes allow (local clients got

@@ -28,7 +28,7 @@ impl Node {
         let cull = self.has_expiring_entries().then_some(self.next_cull);
         [
             self.receipts.next_due(),
-            self.announce_table.next_due,
+            self.announce_table.next_due(),
             self.announce_queue_deadline(),
             self.path_requests.next_due(),
             self.links_deadline(),
@@ -53,6 +53,7 @@ impl Node {
         self.tables.cull(now, exists);
         self.path_requests.cull(now);
         self.known.expire_ratchets(now);
+        self.expire_queued_announces(now);
     }
 
     pub fn stats(&self) -> NodeStats {
