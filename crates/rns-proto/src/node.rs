@@ -9,6 +9,24 @@
 //!
 //! Every table and queue is bounded by [`Limits`]; see there for the caps and
 //! what is evicted when one is full.
+//!
+//! Choices where the protocol facts are silent (each documented where made):
+//! * No path: packets go out on every outbound interface, as the reference
+//!   does; PLAIN and GROUP packets always do.
+//! * Equal emission times: a strictly shorter path wins (our stand-in for the
+//!   reference's interface "gravity").
+//! * `AnnounceReceived` is raised only for announces that update the path
+//!   table; replays and worse copies are silent.
+//! * Receipts time out after the first hop's airtime plus 6 s per hop (128 hops
+//!   when the path is unknown, like the reference).
+//! * `request_path` always sends; only forwarded discovery requests are held
+//!   to one per destination per 20 s.
+//! * Access-point interfaces get our own announces but no rebroadcasts.
+//! * Announces for destinations we know nothing about are rate limited per
+//!   interface before their signature is checked (answers to our own path
+//!   requests excepted).
+//! * Behind a shared instance, the instance's transport id is learned from the
+//!   HEADER_2 form in which it relays every announce to its clients.
 
 mod announces;
 mod bounded;
