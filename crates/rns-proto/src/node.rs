@@ -150,6 +150,7 @@ impl Node {
     pub fn add_interface(&mut self, id: InterfaceId, config: InterfaceConfig) {
         let burst = self.config.limits.new_announce_burst;
         self.interfaces.insert(id, Interface::new(config, burst));
+        self.counters.interfaces.entry(id).or_default();
     }
 
     /// Detaches an interface and forgets the paths and relay state through it.
@@ -158,6 +159,7 @@ impl Node {
         if self.interfaces.remove(&id).is_none() {
             return;
         }
+        self.counters.interfaces.remove(&id);
         let exists = |i: InterfaceId| i != id;
         self.paths.cull(f64::NEG_INFINITY, exists);
         self.tables.cull(f64::NEG_INFINITY, exists);

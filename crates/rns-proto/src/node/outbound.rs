@@ -86,10 +86,17 @@ impl Node {
         if !(at.from_local_client || to_client) || outbound == at.interface {
             return false;
         }
-        let mut forwarded = if packet.header == Header::Type1 && hops > 1 {
-            packet.clone().into_header2(next_hop)
-        } else {
-            packet.clone()
+        // Any HEADER_2 packet here names us (the filter saw to that).
+        let mut forwarded = match (hops > 1, packet.header) {
+            (true, Header::Type1) => packet.clone().into_header2(next_hop),
+            (true, Header::Type2 { .. }) => Packet {
+                header: Header::Type2 {
+                    transport_id: next_hop,
+                },
+                ..packet.clone()
+            },
+            (false, Header::Type1) => packet.clone(),
+            (false, Header::Type2 { .. }) => packet.clone().into_header1_broadcast(),
         };
         self.record_forward(now, &mut forwarded, at.interface, outbound, hops);
         self.paths.mark_used(&packet.destination, now);
