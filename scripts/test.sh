@@ -15,7 +15,10 @@ scripts/check-sans-io.sh
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests: unit, vectors, property tests, binary"
+step "python reference stack (rns 1.5.7, lxmf 1.2.1) for the interop tests"
+scripts/setup-python.sh
+
+step "tests: unit, vectors, property tests, simulations, sockets, interop, binary"
 cargo test --workspace --locked
 
 step "benchmarks compile"
