@@ -11,3 +11,4 @@
 
 pub mod link;
 pub mod node;
+pub mod resource;

@@ -21,14 +21,16 @@
 //! - only authenticated traffic (and keepalives) refreshes a link's activity;
 //! - receipts that time out, are evicted (past [`MAX_RECEIPTS`]) or are cut off
 //!   by a close are reported as [`LinkEvent::DeliveryFailed`];
-//! - a resource advertisement is rejected (RESOURCE_RCL) until links carry
-//!   resources, failing a request it answers with [`RequestFailure::TooLarge`].
+//! - resources (and requests or responses too large for a packet) follow the
+//!   choices documented in [`crate::resource`]; a link accepts every
+//!   advertised resource by default ([`Link::set_resource_policy`]).
 
 mod delivery;
 mod event;
 mod handshake;
 mod keepalive;
 mod request;
+mod resources;
 
 use rns_crypto::{CryptoRngCore, DestinationHash, PrivateIdentity, PublicIdentity, Token};
 use rns_wire::constants::{MTU, link_mdu};
@@ -50,6 +52,7 @@ use delivery::Receipts;
 use event::Discard;
 use keepalive::Timers;
 use request::PendingRequests;
+use resources::Resources;
 
 /// One link, from either end.
 #[derive(Debug)]
@@ -75,6 +78,7 @@ pub struct Link {
     timers: Timers,
     receipts: Receipts,
     requests: PendingRequests,
+    resources: Resources,
     stats: LinkStats,
 }
 
@@ -103,6 +107,7 @@ impl Link {
             timers: Timers::new(now),
             receipts: Receipts::default(),
             requests: PendingRequests::default(),
+            resources: Resources::default(),
             stats: LinkStats::default(),
         }
     }
@@ -199,6 +204,7 @@ impl Link {
         match packet.context {
             Context::LRPROOF => self.on_link_proof(now, packet, out, rng),
             Context::NONE => self.on_delivery_proof(now, packet, out),
+            Context::RESOURCE_PRF => self.on_resource_proof(now, packet, out, rng),
             _ => Err(Discard::Unsupported),
         }
     }
@@ -214,11 +220,16 @@ impl Link {
             Context::KEEPALIVE => return self.on_keepalive(now, packet, out),
             Context::LRRTT => return self.on_rtt(now, packet, out),
             Context::LINKCLOSE => return self.on_close(now, packet, out),
+            Context::RESOURCE => return self.on_resource_part(now, packet, out, rng),
             Context::NONE
             | Context::REQUEST
             | Context::RESPONSE
             | Context::LINKIDENTIFY
-            | Context::RESOURCE_ADV => {}
+            | Context::RESOURCE_ADV
+            | Context::RESOURCE_REQ
+            | Context::RESOURCE_HMU
+            | Context::RESOURCE_ICL
+            | Context::RESOURCE_RCL => {}
             _ => return Err(Discard::Unsupported),
         }
         let plaintext = self.open(&packet.data)?;
@@ -228,7 +239,7 @@ impl Link {
             Context::REQUEST => self.on_request(packet, &plaintext, out),
             Context::RESPONSE => self.on_response(&plaintext, out),
             Context::LINKIDENTIFY => self.on_identify(&plaintext, out),
-            _ => self.on_resource_advertisement(now, &plaintext, out, rng),
+            context => self.on_resource_control(now, context, &plaintext, out, rng),
         }
     }
 
@@ -296,6 +307,7 @@ impl Link {
         self.teardown_reason = Some(reason);
         // The key has no further use; dropping it wipes it.
         self.token = None;
+        self.fail_resources(out);
         self.fail_requests(out);
         self.fail_receipts(out);
         let link_id = self.id;

@@ -44,6 +44,7 @@ mod path_requests;
 mod path_table;
 mod rebroadcast;
 mod receipts;
+mod resources;
 mod stats;
 mod timers;
 
@@ -99,6 +100,8 @@ pub struct Node {
     events: VecDeque<Event>,
     counters: Counters,
     next_cull: f64,
+    /// The resource policy new links start with.
+    resource_policy: crate::resource::ResourcePolicy,
 }
 
 impl std::fmt::Debug for Node {
@@ -132,6 +135,7 @@ impl Node {
             events: VecDeque::new(),
             counters: Counters::default(),
             next_cull: 0.0,
+            resource_policy: Default::default(),
             config,
             rng,
         }

@@ -7,6 +7,9 @@ use rns_wire::WireError;
 use rns_wire::link::LinkId;
 use rns_wire::packet::Packet;
 use rns_wire::request::{PathHash, RequestId};
+use rns_wire::resource::ResourceHash;
+
+use crate::resource::{ResourceError, ResourceStatus};
 
 /// The reference's link states (PENDING 0 .. CLOSED 4), in the same order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +58,12 @@ pub enum LinkAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestFailure {
     Timeout,
-    /// The response comes as a resource, which this link cannot receive yet.
+    /// The response was advertised as a resource larger than this link takes.
     TooLarge,
     LinkClosed,
+    /// The request or its response travelled as a resource, and that
+    /// transfer failed.
+    TransferFailed,
 }
 
 /// What happened on a link, for the application.
@@ -113,6 +119,37 @@ pub enum LinkEvent {
         request_id: RequestId,
         reason: RequestFailure,
     },
+    /// The peer advertised a resource of `size` bytes (all segments, metadata
+    /// included). Under `ResourceStrategy::App` it waits for
+    /// `accept_resource` or `reject_resource`; otherwise it is for information.
+    /// `hash` names the resource in every later event (its original hash).
+    ResourceAdvertised {
+        link_id: LinkId,
+        hash: ResourceHash,
+        size: u64,
+    },
+    /// Bytes of the stream moved so far, reported in steps of at least 1 %.
+    ResourceProgress {
+        link_id: LinkId,
+        hash: ResourceHash,
+        done: u64,
+        total: u64,
+        incoming: bool,
+    },
+    /// A resource arrived whole and verified (and was proved to the sender).
+    ResourceReceived {
+        link_id: LinkId,
+        hash: ResourceHash,
+        data: Vec<u8>,
+        metadata: Option<Value>,
+    },
+    /// A resource ended, either way; the last event about `hash`.
+    ResourceConcluded {
+        link_id: LinkId,
+        hash: ResourceHash,
+        status: ResourceStatus,
+        incoming: bool,
+    },
 }
 
 /// Why a link could not be made, or refused an application call.
@@ -129,11 +166,13 @@ pub enum LinkError {
     NotActive(LinkState),
     #[error("only the initiator of a link can identify on it")]
     NotInitiator,
-    /// Larger payloads need a resource, which links cannot send yet.
+    /// Larger payloads need a resource (`send_resource`).
     #[error("{size} bytes do not fit the link MDU of {mdu}")]
     TooLarge { size: usize, mdu: usize },
     #[error("{0} requests are already waiting for responses on this link")]
     TooManyRequests(usize),
+    #[error("resource: {0}")]
+    Resource(#[from] ResourceError),
 }
 
 /// Counters of one link's traffic, and of what it dropped and why.
@@ -153,7 +192,7 @@ pub struct LinkStats {
     pub dropped_unauthentic: u64,
     /// A proof or response for nothing we are waiting on.
     pub dropped_unmatched: u64,
-    /// A context this link does not handle yet (channels, resources).
+    /// A context this link does not handle yet (channels).
     pub dropped_unsupported: u64,
 }
 

@@ -1,12 +1,12 @@
 //! Requests and responses over a link (contexts REQUEST and RESPONSE), both
-//! directions, single-packet only for now; and LINKIDENTIFY, which requests
-//! depend on for access control.
+//! directions; and LINKIDENTIFY, which requests depend on for access control.
 //!
 //! A request is msgpack `[requested_at, path_hash, data]`; its id is the truncated
 //! hash of the REQUEST packet. Requests and responses too large for one packet
-//! travel as resources, which links cannot carry yet: sending one fails with
-//! `TooLarge`, and a response advertised as a resource fails its request with
-//! `RequestFailure::TooLarge` instead of letting it time out.
+//! travel as resources flagged is-request / is-response (the request's id is
+//! then H16 of the packed request). A request's timer does not run while its
+//! own resource is uploading (it starts when the resource is proved), nor while
+//! its response resource is arriving.
 
 use std::collections::BTreeMap;
 
@@ -14,11 +14,11 @@ use rns_crypto::{CryptoRngCore, PrivateIdentity};
 use rns_msgpack::Value;
 use rns_wire::link::LinkIdentify;
 use rns_wire::packet::{Context, Packet};
-use rns_wire::request::{Request, RequestId, Response, path_hash};
-use rns_wire::resource::Advertisement;
+use rns_wire::request::{Request, RequestId, Response, path_hash, resource_request_id};
 
 use super::event::Discard;
 use super::{Link, LinkAction, LinkError, LinkEvent, LinkState, RequestFailure};
+use crate::resource::Payload;
 
 /// Requests one link may have waiting for responses.
 pub const MAX_PENDING_REQUESTS: usize = 64;
@@ -30,7 +30,10 @@ const RESPONSE_GRACE: f64 = 10.0 * 1.125;
 /// Our requests that still await a response, with their deadlines.
 #[derive(Debug, Default)]
 pub(super) struct PendingRequests {
+    /// Infinite while a resource of the request or its response is moving.
     deadlines: BTreeMap<RequestId, f64>,
+    /// The timeouts of requests whose resource is still uploading.
+    uploading: BTreeMap<RequestId, f64>,
 }
 
 impl PendingRequests {
@@ -62,19 +65,27 @@ impl Link {
             data,
         };
         let packed = request.encode();
-        self.require_fits(packed.len())?;
-        let packet = self.seal(Context::REQUEST, &packed, rng)?;
-        let request_id = RequestId(packet.truncated_hash().0);
         let default = self.timers.rtt.unwrap_or(0.0) * TRAFFIC_TIMEOUT_FACTOR + RESPONSE_GRACE;
         let timeout = timeout
             .filter(|t| t.is_finite() && *t >= 0.0)
             .unwrap_or(default);
+        if packed.len() > self.mdu() {
+            let request_id = resource_request_id(&packed);
+            let payload = Payload::Request(request_id);
+            self.start_outgoing(now, packed, false, true, payload, out, rng)?;
+            self.requests.deadlines.insert(request_id, f64::INFINITY);
+            self.requests.uploading.insert(request_id, timeout);
+            return Ok(request_id);
+        }
+        let packet = self.seal(Context::REQUEST, &packed, rng)?;
+        let request_id = RequestId(packet.truncated_hash().0);
         self.requests.deadlines.insert(request_id, now + timeout);
         self.transmit(now, packet, out);
         Ok(request_id)
     }
 
-    /// Answers a request received on this link.
+    /// Answers a request received on this link; a response too large for one
+    /// packet goes as a resource.
     pub fn respond(
         &mut self,
         now: f64,
@@ -89,7 +100,11 @@ impl Link {
             response,
         }
         .encode();
-        self.require_fits(packed.len())?;
+        if packed.len() > self.mdu() {
+            let payload = Payload::Response(request_id);
+            self.start_outgoing(now, packed, false, true, payload, out, rng)?;
+            return Ok(());
+        }
         let packet = self.seal(Context::RESPONSE, &packed, rng)?;
         self.transmit(now, packet, out);
         Ok(())
@@ -127,10 +142,20 @@ impl Link {
         plaintext: &[u8],
         out: &mut Vec<LinkAction>,
     ) -> Result<(), Discard> {
+        self.deliver_request(RequestId(packet.truncated_hash().0), plaintext, out)
+    }
+
+    /// A request, from a packet or a resource, for the application.
+    pub(super) fn deliver_request(
+        &mut self,
+        request_id: RequestId,
+        plaintext: &[u8],
+        out: &mut Vec<LinkAction>,
+    ) -> Result<(), Discard> {
         let request = Request::decode(plaintext)?;
         out.push(LinkAction::Event(LinkEvent::RequestReceived {
             link_id: self.id,
-            request_id: RequestId(packet.truncated_hash().0),
+            request_id,
             path_hash: request.path_hash,
             data: request.data,
             requested_at: request.requested_at,
@@ -178,28 +203,38 @@ impl Link {
         Ok(())
     }
 
-    /// A resource advertisement. Links cannot receive resources yet, so it is
-    /// rejected at once (RESOURCE_RCL) rather than left for the sender to time
-    /// out; a response to one of our requests fails that request as too large.
-    pub(super) fn on_resource_advertisement(
+    /// Our request's resource was proved: its response timer starts now.
+    pub(super) fn request_uploaded(&mut self, now: f64, request_id: RequestId) {
+        if let Some(timeout) = self.requests.uploading.remove(&request_id)
+            && let Some(deadline) = self.requests.deadlines.get_mut(&request_id)
+        {
+            *deadline = now + timeout;
+        }
+    }
+
+    /// A response resource for `request_id` is coming: true if we wait for
+    /// it, whose timer then stops until the transfer ends.
+    pub(super) fn response_incoming(&mut self, request_id: RequestId) -> bool {
+        match self.requests.deadlines.get_mut(&request_id) {
+            Some(deadline) => {
+                *deadline = f64::INFINITY;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The resource of a request, or of its response, failed or was refused.
+    pub(super) fn request_transfer_failed(
         &mut self,
-        now: f64,
-        plaintext: &[u8],
+        request_id: RequestId,
+        reason: RequestFailure,
         out: &mut Vec<LinkAction>,
-        rng: &mut dyn CryptoRngCore,
-    ) -> Result<(), Discard> {
-        let advertisement = Advertisement::decode(plaintext)?;
-        if let Ok(reject) = self.seal(Context::RESOURCE_RCL, &advertisement.hash.0, rng) {
-            self.transmit(now, reject, out);
+    ) {
+        self.requests.uploading.remove(&request_id);
+        if self.requests.deadlines.remove(&request_id).is_some() {
+            self.request_failed(request_id, reason, out);
         }
-        let answered = advertisement
-            .request_id
-            .filter(|_| advertisement.flags.is_response())
-            .filter(|id| self.requests.deadlines.remove(id).is_some());
-        if let Some(request_id) = answered {
-            self.request_failed(request_id, RequestFailure::TooLarge, out);
-        }
-        Err(Discard::Unsupported)
     }
 
     pub(super) fn expire_requests(&mut self, now: f64, out: &mut Vec<LinkAction>) {
@@ -212,12 +247,14 @@ impl Link {
             .collect();
         for request_id in expired {
             self.requests.deadlines.remove(&request_id);
+            self.requests.uploading.remove(&request_id);
             self.request_failed(request_id, RequestFailure::Timeout, out);
         }
     }
 
     /// On close: no response can arrive any more.
     pub(super) fn fail_requests(&mut self, out: &mut Vec<LinkAction>) {
+        self.requests.uploading.clear();
         let all = std::mem::take(&mut self.requests.deadlines);
         for request_id in all.into_keys() {
             self.request_failed(request_id, RequestFailure::LinkClosed, out);

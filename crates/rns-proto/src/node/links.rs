@@ -43,6 +43,7 @@ impl Node {
         let mtu = iface.and_then(|i| i.config.hw_mtu);
         let first_hop = iface.map_or(0.0, |i| first_hop_time(i.config.bitrate));
         let (mut link, request) = Link::initiate(now, *destination, remote, mtu, &mut *self.rng);
+        link.set_resource_policy(self.resource_policy);
         link.set_establishment_hint(
             path.map_or(rns_wire::constants::PATHFINDER_M, |p| p.1),
             first_hop,
@@ -71,7 +72,8 @@ impl Node {
             .and_then(|i| i.config.hw_mtu);
         let (identity, strategy) = (single.identity.clone(), single.proof_strategy);
         match Link::accept(now, packet, &identity, strategy, mtu, &mut *self.rng) {
-            Ok((link, proof)) => {
+            Ok((mut link, proof)) => {
+                link.set_resource_policy(self.resource_policy);
                 let id = link.id();
                 self.transmit(at.interface, &proof);
                 let local = LocalLink {
