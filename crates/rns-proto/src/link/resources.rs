@@ -321,3 +321,6 @@ impl Link {
         out.push(LinkAction::Event(event));
     }
 }
+
+#[cfg(test)]
+mod tests;
