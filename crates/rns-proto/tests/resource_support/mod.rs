@@ -23,6 +23,9 @@ use crate::link_support::{SeededRng, Side, T0};
 /// Decides a packet's fate on the wire: `false` drops it; it may be rewritten.
 pub type Hook = Box<dyn FnMut(Side, &mut Packet) -> bool>;
 
+/// A packet in flight: (arrival in µs after T0, sequence, to, raw bytes).
+type InFlight = Reverse<(u64, u64, usize, Vec<u8>)>;
+
 /// Two links (A initiates, B responds) on an in-memory wire.
 pub struct Pair {
     pub now: f64,
@@ -32,9 +35,8 @@ pub struct Pair {
     pub lossy: Vec<Context>,
     pub hook: Option<Hook>,
     links: [Link; 2],
-    /// (arrival time in µs, sequence, to, raw): a heap keeps it cheap at
-    /// thousands of parts in flight.
-    queue: BinaryHeap<Reverse<(u64, u64, usize, Vec<u8>)>>,
+    /// A heap keeps it cheap at thousands of parts in flight.
+    queue: BinaryHeap<InFlight>,
     seq: u64,
     pub events: Vec<(f64, Side, LinkEvent)>,
     pub sent: [u64; 2],
