@@ -3,6 +3,7 @@
 //! and the glue that turns what the resource state machines emit into packets
 //! and events. The state machines themselves are in [`crate::resource`].
 
+mod decisions;
 mod incoming;
 mod outgoing;
 

@@ -8,12 +8,11 @@ use rns_wire::request::resource_request_id;
 use rns_wire::resource::{Advertisement, HashmapUpdate, decode_cancel};
 
 use super::super::event::Discard;
-use super::super::{Link, LinkAction, LinkError, LinkEvent, RequestFailure};
+use super::super::{Link, LinkAction, LinkEvent, RequestFailure};
 use super::Pending;
 use crate::resource::{
-    Delivered, FailReason, Incoming, MAX_ADV_RETRIES, MAX_INCOMING_RESOURCES, PartOutcome, Payload,
-    Refusal, ResourceError, ResourceHash, ResourceStatus, ResourceStrategy, SENDER_GRACE_TIME,
-    SegmentDone, Transfer,
+    Delivered, FailReason, Incoming, MAX_INCOMING_RESOURCES, PartOutcome, Payload, Refusal,
+    ResourceHash, ResourceStatus, SegmentDone, Transfer,
 };
 
 impl Link {
@@ -63,90 +62,8 @@ impl Link {
         self.offer(now, adv, out, rng)
     }
 
-    /// A plain resource: the policy decides.
-    fn offer(
-        &mut self,
-        now: f64,
-        adv: Advertisement,
-        out: &mut Vec<LinkAction>,
-        rng: &mut dyn CryptoRngCore,
-    ) -> Result<(), Discard> {
-        let strategy = self.resources.policy.strategy;
-        if strategy == ResourceStrategy::None {
-            self.refuse(now, &adv.hash, out, rng);
-            return Ok(());
-        }
-        self.event(
-            out,
-            LinkEvent::ResourceAdvertised {
-                link_id: self.id,
-                hash: adv.original_hash,
-                size: adv.data_size,
-            },
-        );
-        if strategy == ResourceStrategy::All {
-            return self.start_transfer(now, &adv, out, rng);
-        }
-        // Kept for as long as the sender would keep advertising it.
-        let params = self.resource_params();
-        let wait = (params.rtt * 6.0 + SENDER_GRACE_TIME) * f64::from(MAX_ADV_RETRIES);
-        self.resources.pending.push(Pending {
-            advertisement: adv,
-            deadline: now + wait,
-        });
-        Ok(())
-    }
-
-    /// Application: take a resource advertised under `ResourceStrategy::App`.
-    pub fn accept_resource(
-        &mut self,
-        now: f64,
-        hash: &ResourceHash,
-        out: &mut Vec<LinkAction>,
-        rng: &mut dyn CryptoRngCore,
-    ) -> Result<(), LinkError> {
-        self.require_usable()?;
-        let pending = self.take_pending(hash)?;
-        let _ = self.start_transfer(now, &pending.advertisement, out, rng);
-        Ok(())
-    }
-
-    /// Application: refuse a resource advertised under `ResourceStrategy::App`.
-    pub fn reject_resource(
-        &mut self,
-        now: f64,
-        hash: &ResourceHash,
-        out: &mut Vec<LinkAction>,
-        rng: &mut dyn CryptoRngCore,
-    ) -> Result<(), LinkError> {
-        let pending = self.take_pending(hash)?;
-        self.refuse(now, &pending.advertisement.hash, out, rng);
-        self.event(
-            out,
-            LinkEvent::ResourceConcluded {
-                link_id: self.id,
-                hash: *hash,
-                status: ResourceStatus::Rejected,
-                incoming: true,
-            },
-        );
-        Ok(())
-    }
-
-    fn take_pending(&mut self, hash: &ResourceHash) -> Result<Pending, LinkError> {
-        let pending = &mut self.resources.pending;
-        let i = pending
-            .iter()
-            .position(|p| {
-                let adv = &p.advertisement;
-                adv.hash == *hash || adv.original_hash == *hash
-            })
-            .ok_or(ResourceError::Unknown(*hash))?;
-        Ok(pending.swap_remove(i))
-    }
-
     /// Starts receiving the first segment; refuses what is unsound or too large.
-    fn start_transfer(
+    pub(super) fn start_transfer(
         &mut self,
         now: f64,
         adv: &Advertisement,
@@ -233,7 +150,7 @@ impl Link {
     }
 
     /// RESOURCE_RCL for a hash (our refusal or our cancel).
-    fn refuse(
+    pub(super) fn refuse(
         &mut self,
         now: f64,
         hash: &ResourceHash,
