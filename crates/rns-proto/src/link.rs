@@ -24,6 +24,7 @@
 //! - a resource advertisement is rejected (RESOURCE_RCL) until links carry
 //!   resources, failing a request it answers with [`RequestFailure::TooLarge`].
 
+mod channel;
 mod delivery;
 mod event;
 mod handshake;
@@ -51,6 +52,8 @@ use event::Discard;
 use keepalive::Timers;
 use request::PendingRequests;
 
+use crate::channel::Channel;
+
 /// One link, from either end.
 #[derive(Debug)]
 pub struct Link {
@@ -75,6 +78,8 @@ pub struct Link {
     timers: Timers,
     receipts: Receipts,
     requests: PendingRequests,
+    /// Channel messages and buffer streams (context CHANNEL).
+    channel: Channel,
     stats: LinkStats,
 }
 
@@ -103,6 +108,7 @@ impl Link {
             timers: Timers::new(now),
             receipts: Receipts::default(),
             requests: PendingRequests::default(),
+            channel: Channel::default(),
             stats: LinkStats::default(),
         }
     }
@@ -198,7 +204,10 @@ impl Link {
     ) -> Result<(), Discard> {
         match packet.context {
             Context::LRPROOF => self.on_link_proof(now, packet, out, rng),
-            Context::NONE => self.on_delivery_proof(now, packet, out),
+            Context::NONE => match self.on_channel_proof(now, packet, out, rng) {
+                Some(handled) => handled,
+                None => self.on_delivery_proof(now, packet, out),
+            },
             _ => Err(Discard::Unsupported),
         }
     }
@@ -218,6 +227,7 @@ impl Link {
             | Context::REQUEST
             | Context::RESPONSE
             | Context::LINKIDENTIFY
+            | Context::CHANNEL
             | Context::RESOURCE_ADV => {}
             _ => return Err(Discard::Unsupported),
         }
@@ -228,6 +238,7 @@ impl Link {
             Context::REQUEST => self.on_request(packet, &plaintext, out),
             Context::RESPONSE => self.on_response(&plaintext, out),
             Context::LINKIDENTIFY => self.on_identify(&plaintext, out),
+            Context::CHANNEL => self.on_channel(now, packet, &plaintext, out),
             _ => self.on_resource_advertisement(now, &plaintext, out, rng),
         }
     }

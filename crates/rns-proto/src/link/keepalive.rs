@@ -101,7 +101,11 @@ impl Link {
             LinkState::Stale => self.timers.close_due(),
             LinkState::Closed => return None,
         };
-        let others = [self.receipts.next_deadline(), self.requests.next_deadline()];
+        let others = [
+            self.receipts.next_deadline(),
+            self.requests.next_deadline(),
+            self.channel_deadline(),
+        ];
         Some(others.into_iter().flatten().fold(own, f64::min))
     }
 
@@ -125,6 +129,10 @@ impl Link {
             LinkState::Active | LinkState::Stale => {
                 self.expire_receipts(now, out);
                 self.expire_requests(now, out);
+                self.channel_timeouts(now, out, rng);
+                if self.state == LinkState::Closed {
+                    return;
+                }
                 self.watchdog(now, out, rng);
             }
         }
