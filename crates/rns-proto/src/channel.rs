@@ -23,9 +23,12 @@
 //!   proof names to the proof; bounds are lifted at once to a new tier's
 //!   minimum;
 //! * the timeout's "ring length" counts the message itself;
-//! * a receiver proves a message it already has (its proof was lost) when it
-//!   is at most [`WINDOW_MAX`] behind, and proves nothing it cannot keep: a
-//!   message too far ahead must be sent again, not acknowledged;
+//! * a sender never sends a sequence more than [`WINDOW_MAX`] past its oldest
+//!   unproved message, whatever the window: the receiver would drop it;
+//! * sequences compare as serial numbers: a message up to half the sequence
+//!   space behind the next expected one is a retry of one already taken, and
+//!   is proved again (its first proof was lost); a message more than
+//!   [`WINDOW_MAX`] ahead is dropped unproved, so that it is sent again;
 //! * the link gives up after the fifth try with reason `Timeout`, sending a
 //!   LINKCLOSE;
 //! * the channel mdu is also capped at 65535 (the envelope's length field).
@@ -92,10 +95,19 @@ impl Channel {
             .map_or_else(|| Window::new(rtt).state(), Window::state)
     }
 
-    /// Whether one more message may go out now.
+    /// Whether one more message may go out now: the window has room, and the
+    /// message's sequence is at most [`WINDOW_MAX`] past the oldest unproved
+    /// one. The second rule keeps us inside what the receiver buffers: while
+    /// an early message waits for its retry, later ones may be proved and
+    /// leave the ring, and a sender counting only the ring would run ahead of
+    /// the receiver's window and have its messages dropped.
     pub(crate) fn has_room(&mut self, rtt: f64) -> bool {
         let size = self.window(rtt).size();
-        self.tx.len() < size
+        let span = self
+            .tx
+            .oldest()
+            .map_or(0, |oldest| self.next_sequence.wrapping_sub(oldest));
+        self.tx.len() < size && span <= WINDOW_MAX
     }
 
     pub(crate) fn next_sequence(&self) -> u16 {

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use super::window::WINDOW_MAX;
 
+/// Half the sequence space: what lies further ahead lies behind.
+const HALF: u16 = 0x8000;
+
 /// A channel message as it is handed to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Message {
@@ -21,7 +24,7 @@ pub(crate) enum Received {
     Accepted(Vec<Message>),
     /// Already taken (delivered, or waiting): only its proof was lost.
     Duplicate,
-    /// Too far ahead to buffer, or too far behind to be a retry.
+    /// Too far ahead to buffer.
     OutOfWindow,
 }
 
@@ -50,10 +53,10 @@ impl RxBuffer {
         self.early.len()
     }
 
-    /// A decoded envelope. A sender keeps at most WINDOW_MAX messages
-    /// outstanding, so anything up to that far ahead is genuine, and a retry of
-    /// something already delivered is at most that far behind (it stays
-    /// outstanding until proved, which is what a retry means).
+    /// A decoded envelope. Sequences compare as serial numbers: up to half
+    /// the space ahead of `next` is the future, the other half the past.
+    /// Anything in the past was taken already, so it is a retry whose proof
+    /// was lost; of the future, only [`WINDOW_MAX`] is kept.
     pub(crate) fn receive(&mut self, msgtype: u16, sequence: u16, payload: &[u8]) -> Received {
         let ahead = sequence.wrapping_sub(self.next);
         let behind = self.next.wrapping_sub(sequence);
@@ -84,7 +87,7 @@ impl RxBuffer {
             );
             return Received::Accepted(Vec::new());
         }
-        if behind <= WINDOW_MAX {
+        if behind <= HALF {
             return Received::Duplicate;
         }
         Received::OutOfWindow
@@ -129,9 +132,10 @@ mod tests {
         }
         assert_eq!(rx.waiting(), 48);
         assert_eq!(sequences(rx.receive(1, 0, b"")).len(), 49);
-        // 49 behind is not a plausible retry; 48 is.
-        assert_eq!(rx.receive(1, 0, b""), Received::OutOfWindow);
-        assert_eq!(rx.receive(1, 1, b""), Received::Duplicate);
+        // Anything in the past half of the space is a retry.
+        assert_eq!(rx.receive(1, 0, b""), Received::Duplicate);
+        assert_eq!(rx.receive(1, 49u16.wrapping_sub(0x8000), b""), Received::Duplicate);
+        assert_eq!(rx.receive(1, 49 + 49, b""), Received::OutOfWindow);
         assert_eq!(rx.receive(1, 30_000, b""), Received::OutOfWindow);
     }
 }

@@ -60,6 +60,12 @@ impl TxRing {
         });
     }
 
+    /// The oldest unproved sequence. Everything before it was proved, so the
+    /// receiver has it, and its next expected sequence is at least this.
+    pub(crate) fn oldest(&self) -> Option<u16> {
+        self.entries.front().map(|e| e.sequence)
+    }
+
     pub(crate) fn get(&self, sequence: u16) -> Option<&Outstanding> {
         self.entries.iter().find(|e| e.sequence == sequence)
     }

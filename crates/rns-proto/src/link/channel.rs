@@ -112,6 +112,18 @@ impl Link {
         self.channel.set_sequences_for_test(sequence);
     }
 
+    /// Test hook: `plaintext` sealed under the link key as a link DATA packet
+    /// with `context`, as the peer would send it (for hostile-input tests).
+    #[doc(hidden)]
+    pub fn seal_for_test(
+        &self,
+        context: Context,
+        plaintext: &[u8],
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Packet, LinkError> {
+        self.seal(context, plaintext, rng)
+    }
+
     fn channel_rtt(&self) -> f64 {
         self.timers.rtt.unwrap_or(0.0)
     }
