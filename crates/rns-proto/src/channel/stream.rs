@@ -6,10 +6,12 @@
 //! The writer's chunking follows the reference's rule: try bz2 on up to 16 KiB,
 //! halving the attempt up to three times while it is over 32 bytes, and send
 //! the compressed form when it is smaller than both the room in a message and
-//! the bytes it stands for. Our own addition: an attempt whose output is not
-//! smaller than its input marks that stretch incompressible, and later chunks
-//! inside it skip bz2; otherwise a small-MTU link would compress the same
-//! 16 KiB of random data afresh for every few hundred bytes it sends.
+//! the bytes it stands for. Our own additions: halving stops early once an
+//! attempt's output is not smaller than its input (less of the same bytes will
+//! not do better), and when no attempt yields a message, the up to 16 KiB
+//! tried are marked as not worth compressing, so later chunks inside them skip
+//! bz2. Otherwise a small-MTU link would compress the same 16 KiB afresh, up to
+//! four times, for every few hundred bytes it sends.
 
 use std::collections::VecDeque;
 
@@ -154,7 +156,8 @@ struct Chunk {
     compressed: bool,
     /// Bytes of the stream it carries.
     consumed: usize,
-    /// Set when bz2 did not shrink this many bytes from the chunk's start.
+    /// Set when bz2 could not make a message of this many bytes from the
+    /// chunk's start.
     incompressible: Option<usize>,
 }
 
@@ -179,11 +182,12 @@ fn build_chunk(rest: &[u8], max_data: usize, skip_compression: bool) -> Chunk {
             }
             if packed.len() >= attempt {
                 // A smaller piece of the same bytes will not do better.
-                incompressible = Some(attempt);
                 break;
             }
             attempt /= 2;
         }
+        // Nothing fit: these bytes are not worth another try message by message.
+        incompressible = Some(chunk_len);
     }
     let take = chunk_len.min(max_data);
     Chunk {
