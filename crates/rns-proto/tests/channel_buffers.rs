@@ -96,12 +96,11 @@ fn stream(wire: &Wire, side: Side, stream_id: u16) -> (Vec<u8>, usize, bool) {
             eof,
             ..
         } = e
+            && id == stream_id
         {
-            if id == stream_id {
-                data.extend_from_slice(&d);
-                eofs += usize::from(eof);
-                last_eof = eof;
-            }
+            data.extend_from_slice(&d);
+            eofs += usize::from(eof);
+            last_eof = eof;
         }
     }
     (data, eofs, last_eof)
@@ -122,7 +121,10 @@ fn both_ways(setup: Setup, seed: u64, to_b: Vec<u8>, to_a: Vec<u8>, limit: f64) 
         let idle = |s: Side| w.link(s).channel_outstanding() == 0 && w.link(s).stream_queued() == 0;
         !(writers.iter().all(|w| w.eof_sent) && idle(Side::A) && idle(Side::B))
     });
-    assert!(done, "the transfer did not finish in {limit} s of virtual time");
+    assert!(
+        done,
+        "the transfer did not finish in {limit} s of virtual time"
+    );
     for (side, id, want) in [(Side::B, 7, &to_b), (Side::A, 16_383, &to_a)] {
         let (got, eofs, last_eof) = stream(&wire, side, id);
         assert_eq!(got.len(), want.len());
@@ -194,12 +196,16 @@ fn eof_alone_and_after_data() {
         .unwrap();
     assert_eq!(n, 5);
     let n = wire
-        .act(Side::A, |l, now, out, rng| l.stream_write(now, 1, b"", true, out, rng))
+        .act(Side::A, |l, now, out, rng| {
+            l.stream_write(now, 1, b"", true, out, rng)
+        })
         .unwrap();
     assert_eq!(n, 0);
     // Writing nothing without EOF sends nothing.
-    wire.act(Side::A, |l, now, out, rng| l.stream_write(now, 2, b"", false, out, rng))
-        .unwrap();
+    wire.act(Side::A, |l, now, out, rng| {
+        l.stream_write(now, 2, b"", false, out, rng)
+    })
+    .unwrap();
     wire.run_for(1.0);
     let events: Vec<(u16, Vec<u8>, bool)> = wire
         .events_of(Side::B)

@@ -246,7 +246,11 @@ fn the_receiver_drops_what_is_too_far_ahead() {
     }
     let got = received(&wire, Side::B);
     assert_eq!(got.len(), usize::from(WINDOW_MAX) + 1);
-    assert!(got.iter().enumerate().all(|(i, (s, _))| usize::from(*s) == i));
+    assert!(
+        got.iter()
+            .enumerate()
+            .all(|(i, (s, _))| usize::from(*s) == i)
+    );
     assert_eq!(wire.link(Side::B).channel_waiting(), 0);
     // In the past half of the space: a retry, proved again, not handed up.
     let raw = seal(&mut wire, 40_000);
@@ -270,18 +274,46 @@ fn window_after(latency: f64, messages: usize, seed: u64) -> (WindowState, Windo
 #[test]
 fn the_window_grows_to_the_fast_tier_on_a_low_rtt_link() {
     let (start, end, peak) = window_after(0.01, 400, 25);
-    assert_eq!(start, WindowState { window: 2, min: 2, max: 5 });
-    assert_eq!(end, WindowState { window: 48, min: 16, max: 48 });
+    assert_eq!(
+        start,
+        WindowState {
+            window: 2,
+            min: 2,
+            max: 5
+        }
+    );
+    assert_eq!(
+        end,
+        WindowState {
+            window: 48,
+            min: 16,
+            max: 48
+        }
+    );
     assert_eq!(peak, 48);
 }
 
 #[test]
 fn medium_and_slow_links_keep_smaller_windows() {
     let (_, medium, peak) = window_after(0.2, 200, 26);
-    assert_eq!(medium, WindowState { window: 12, min: 5, max: 12 });
+    assert_eq!(
+        medium,
+        WindowState {
+            window: 12,
+            min: 5,
+            max: 12
+        }
+    );
     assert_eq!(peak, 12);
     let (_, slow, peak) = window_after(0.5, 60, 27);
-    assert_eq!(slow, WindowState { window: 5, min: 2, max: 5 });
+    assert_eq!(
+        slow,
+        WindowState {
+            window: 5,
+            min: 2,
+            max: 5
+        }
+    );
     assert_eq!(peak, 5);
     // Above 1.45 s of rtt the window starts at one.
     let (start, _, _) = window_after(0.8, 3, 28);

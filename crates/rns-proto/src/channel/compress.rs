@@ -97,7 +97,10 @@ mod tests {
             decompress_capped(&packed, MAX_DECOMPRESSED - 1),
             Err(DecompressError::TooLarge)
         );
-        assert_eq!(compress(b"").map(|c| decompress_capped(&c, 0)), Some(Ok(vec![])));
+        assert_eq!(
+            compress(b"").map(|c| decompress_capped(&c, 0)),
+            Some(Ok(vec![]))
+        );
     }
 
     #[test]
@@ -119,8 +122,14 @@ mod tests {
         );
         let mut trailing = packed.clone();
         trailing.push(0);
-        assert_eq!(decompress_capped(&trailing, 100), Err(DecompressError::Corrupt));
-        assert_eq!(decompress_capped(b"not bz2", 100), Err(DecompressError::Corrupt));
+        assert_eq!(
+            decompress_capped(&trailing, 100),
+            Err(DecompressError::Corrupt)
+        );
+        assert_eq!(
+            decompress_capped(b"not bz2", 100),
+            Err(DecompressError::Corrupt)
+        );
         assert!(decompress_capped(b"", 100).is_err());
         let mut flipped = packed;
         flipped[20] ^= 0xFF;

@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(sequences(rx.receive(1, 0, b"")).len(), 49);
         // Anything in the past half of the space is a retry.
         assert_eq!(rx.receive(1, 0, b""), Received::Duplicate);
-        assert_eq!(rx.receive(1, 49u16.wrapping_sub(0x8000), b""), Received::Duplicate);
+        assert_eq!(
+            rx.receive(1, 49u16.wrapping_sub(0x8000), b""),
+            Received::Duplicate
+        );
         assert_eq!(rx.receive(1, 49 + 49, b""), Received::OutOfWindow);
         assert_eq!(rx.receive(1, 30_000, b""), Received::OutOfWindow);
     }

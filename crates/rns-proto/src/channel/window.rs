@@ -126,7 +126,14 @@ mod tests {
         for _ in 0..20 {
             w.on_delivered(1.0);
         }
-        assert_eq!(w.state(), WindowState { window: 5, min: 2, max: 5 });
+        assert_eq!(
+            w.state(),
+            WindowState {
+                window: 5,
+                min: 2,
+                max: 5
+            }
+        );
         for _ in 0..10 {
             w.on_timeout();
         }
@@ -149,9 +156,23 @@ mod tests {
         for _ in 0..9 {
             w.on_delivered(0.5);
         }
-        assert_eq!(w.state(), WindowState { window: 5, min: 2, max: 5 });
+        assert_eq!(
+            w.state(),
+            WindowState {
+                window: 5,
+                min: 2,
+                max: 5
+            }
+        );
         w.on_delivered(0.5);
-        assert_eq!(w.state(), WindowState { window: 5, min: 5, max: 12 });
+        assert_eq!(
+            w.state(),
+            WindowState {
+                window: 5,
+                min: 5,
+                max: 12
+            }
+        );
         for _ in 0..20 {
             w.on_delivered(0.5);
         }
@@ -164,7 +185,14 @@ mod tests {
         for _ in 0..10 {
             w.on_delivered(0.01);
         }
-        assert_eq!(w.state(), WindowState { window: 16, min: 16, max: 48 });
+        assert_eq!(
+            w.state(),
+            WindowState {
+                window: 16,
+                min: 16,
+                max: 48
+            }
+        );
         for _ in 0..100 {
             w.on_delivered(0.01);
         }

@@ -197,11 +197,10 @@ impl Link {
         out: &mut Vec<LinkAction>,
     ) -> Result<(), Discard> {
         let envelope = Envelope::decode(plaintext)?;
-        let received = self.channel.rx_mut().receive(
-            envelope.msgtype.0,
-            envelope.sequence,
-            envelope.payload,
-        );
+        let received =
+            self.channel
+                .rx_mut()
+                .receive(envelope.msgtype.0, envelope.sequence, envelope.payload);
         let due = match received {
             Received::OutOfWindow => return Err(Discard::Unmatched),
             Received::Duplicate => {
@@ -277,7 +276,10 @@ impl Link {
         self.channel.window(link_rtt).on_delivered(rtt);
         self.note_inbound(now);
         let link_id = self.id;
-        out.push(LinkAction::Event(LinkEvent::ChannelDelivered { link_id, sequence }));
+        out.push(LinkAction::Event(LinkEvent::ChannelDelivered {
+            link_id,
+            sequence,
+        }));
         self.pump_streams(now, out, rng);
         Some(Ok(()))
     }

@@ -168,8 +168,9 @@ impl Wire {
             }
             (_, Some((side, at))) if at <= until => {
                 self.net.now = self.net.now.max(at);
-                self.net
-                    .act(side, |link, now, out, rng| link.handle_timeout(now, out, rng));
+                self.net.act(side, |link, now, out, rng| {
+                    link.handle_timeout(now, out, rng)
+                });
                 self.collect();
                 true
             }
