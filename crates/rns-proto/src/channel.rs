@@ -69,6 +69,8 @@ pub struct ChannelStats {
     pub unsupported: u64,
     /// STREAM_DATA messages whose payload did not decode or decompress.
     pub bad_stream_messages: u64,
+    /// STREAM_DATA messages received bz2-compressed (and decompressed).
+    pub compressed_stream_messages: u64,
 }
 
 /// One link's channel: the send and receive sides and the stream writer.

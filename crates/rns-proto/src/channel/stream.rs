@@ -206,6 +206,7 @@ pub(crate) struct StreamChunk {
     pub(crate) stream_id: u16,
     pub(crate) data: Vec<u8>,
     pub(crate) eof: bool,
+    pub(crate) compressed: bool,
 }
 
 /// Why a STREAM_DATA payload was refused.
@@ -229,6 +230,7 @@ pub(crate) fn read_message(payload: &[u8]) -> Result<StreamChunk, StreamError> {
         stream_id: message.stream_id.get(),
         data,
         eof: message.eof,
+        compressed: message.compressed,
     })
 }
 
@@ -328,7 +330,8 @@ mod tests {
             [StreamChunk {
                 stream_id: 2,
                 data: vec![],
-                eof: true
+                eof: true,
+                compressed: false
             }]
         );
     }

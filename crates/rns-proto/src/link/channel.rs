@@ -227,12 +227,20 @@ impl Link {
                     stream_id,
                     data,
                     eof,
-                }) => LinkEvent::StreamData {
-                    link_id,
-                    stream_id,
-                    data,
-                    eof,
-                },
+                    compressed,
+                }) => {
+                    if compressed {
+                        let stats = self.channel.stats_mut();
+                        stats.compressed_stream_messages =
+                            stats.compressed_stream_messages.saturating_add(1);
+                    }
+                    LinkEvent::StreamData {
+                        link_id,
+                        stream_id,
+                        data,
+                        eof,
+                    }
+                }
                 Err(_) => {
                     let stats = self.channel.stats_mut();
                     stats.bad_stream_messages = stats.bad_stream_messages.saturating_add(1);
