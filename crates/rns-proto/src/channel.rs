@@ -103,8 +103,8 @@ impl Channel {
     /// an early message waits for its retry, later ones may be proved and
     /// leave the ring, and a sender counting only the ring would run ahead of
     /// the receiver's window and have its messages dropped.
-    pub(crate) fn has_room(&mut self, rtt: f64) -> bool {
-        let size = self.window(rtt).size();
+    pub(crate) fn has_room(&self, rtt: f64) -> bool {
+        let size = usize::from(self.window_state(rtt).window);
         let span = self
             .tx
             .oldest()

@@ -23,6 +23,10 @@
 //!   by a close are reported as [`LinkEvent::DeliveryFailed`];
 //! - a resource advertisement is rejected (RESOURCE_RCL) until links carry
 //!   resources, failing a request it answers with [`RequestFailure::TooLarge`].
+//!
+//! Channel messages and buffer streams (context CHANNEL) are in `channel`
+//! here and [`crate::channel`]; CHANNEL packets are proved whatever the proof
+//! strategy.
 
 mod channel;
 mod delivery;

@@ -61,10 +61,6 @@ impl Window {
         }
     }
 
-    pub(crate) fn size(&self) -> usize {
-        usize::from(self.current)
-    }
-
     pub(crate) fn state(&self) -> WindowState {
         WindowState {
             window: self.current,
@@ -122,7 +118,7 @@ mod tests {
     #[test]
     fn starts_small_and_grows_to_the_slow_maximum() {
         let mut w = Window::new(1.0);
-        assert_eq!(w.size(), 2);
+        assert_eq!(w.state().window, 2);
         for _ in 0..20 {
             w.on_delivered(1.0);
         }
@@ -137,17 +133,17 @@ mod tests {
         for _ in 0..10 {
             w.on_timeout();
         }
-        assert_eq!(w.size(), 2);
+        assert_eq!(w.state().window, 2);
     }
 
     #[test]
     fn very_slow_links_start_at_one() {
         let mut w = Window::new(1.5);
-        assert_eq!(w.size(), 1);
+        assert_eq!(w.state().window, 1);
         w.on_timeout();
-        assert_eq!(w.size(), 1);
+        assert_eq!(w.state().window, 1);
         w.on_delivered(1.5);
-        assert_eq!(w.size(), 2);
+        assert_eq!(w.state().window, 2);
     }
 
     #[test]
@@ -176,7 +172,7 @@ mod tests {
         for _ in 0..20 {
             w.on_delivered(0.5);
         }
-        assert_eq!(w.size(), 12);
+        assert_eq!(w.state().window, 12);
     }
 
     #[test]
@@ -196,9 +192,9 @@ mod tests {
         for _ in 0..100 {
             w.on_delivered(0.01);
         }
-        assert_eq!(w.size(), 48);
+        assert_eq!(w.state().window, 48);
         w.on_timeout();
-        assert_eq!(w.size(), 47);
+        assert_eq!(w.state().window, 47);
     }
 
     #[test]

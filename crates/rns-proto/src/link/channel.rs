@@ -28,7 +28,7 @@ impl Link {
     }
 
     /// Whether [`channel_send`](Self::channel_send) would take a message now.
-    pub fn channel_ready(&mut self) -> bool {
+    pub fn channel_ready(&self) -> bool {
         let rtt = self.channel_rtt();
         self.require_usable().is_ok() && self.channel.has_room(rtt)
     }
