@@ -234,6 +234,7 @@ class Peer:
         self.receipts = {}       # packet_hash -> PacketReceipt
         self.requests = {}       # request_id -> RequestReceipt
         self.resources = {}      # resource hash -> RNS.Resource (outgoing)
+        self.buffers = {}        # (link_id, stream_id) -> buffer state
         self.lock = threading.Lock()
         self.announce_handler = AnnounceHandler()
         RNS.Transport.register_announce_handler(self.announce_handler)
@@ -664,6 +665,135 @@ class Peer:
     def cmd_gen_bytes(self, a):
         data = gen_bytes(int(a.get("seed", 0)), int(a["size"]), a.get("pattern", "random"))
         return {"data": data.hex(), "sha256": hashlib.sha256(data).hexdigest()}
+
+    # -- Buffers (streams over a link's Channel) --
+
+    def get_buffer(self, a):
+        link = self.get_link(a)
+        key = (link.link_id, int(a.get("stream_id", 0)))
+        buf = self.buffers.get(key)
+        if buf is None:
+            raise ValueError("no buffer open for stream %d on link %s" % (key[1], key[0].hex()))
+        return buf
+
+    def cmd_buffer_open(self, a):
+        """Opens a buffer on the link's channel: receives at stream_id, sends to
+        send_stream_id (default: the same id). bidirectional (default true)
+        uses RNS.Buffer.create_bidirectional_buffer; false uses create_reader
+        and create_writer, so that the write side can be closed (EOF) alone."""
+        link = self.get_link(a)
+        rx_id = int(a.get("stream_id", 0))
+        tx_id = int(a.get("send_stream_id", rx_id))
+        key = (link.link_id, rx_id)
+        if key in self.buffers:
+            raise ValueError("a buffer is already open for stream %d" % rx_id)
+        link_hex = hx(link.link_id)
+        state = {"received": bytearray(), "eof": False, "lock": threading.Lock(),
+                 "reader": None, "writer": None, "writing": None, "written": 0}
+
+        def drain(reader):
+            # Non-blocking reads: data, then None once nothing more is ready,
+            # or b"" at EOF. EOF can come in the same message as the last data,
+            # so it is only seen by reading past that data.
+            data = bytearray()
+            eof = False
+            for _ in range(1024):
+                try:
+                    more = reader.read(65536)
+                except BlockingIOError:
+                    break
+                if more is None:
+                    break
+                if len(more) == 0:
+                    eof = True
+                    break
+                data += more
+            return bytes(data), eof
+
+        def ready(ready_bytes):
+            # Called from RNS's thread whenever data (or EOF) arrived.
+            with state["lock"]:
+                reader = state["reader"]
+                if reader is None or state["eof"]:
+                    return
+                chunk, eof = drain(reader)
+                state["received"] += chunk
+                total = len(state["received"])
+                if eof:
+                    state["eof"] = True
+            emit("buffer_data", link_id=link_hex, stream_id=rx_id, size=len(chunk), total=total,
+                 eof=bool(eof), ready_bytes=ready_bytes,
+                 data=chunk.hex() if len(chunk) <= 4096 else None)
+
+        channel = link.get_channel()
+        if a.get("bidirectional", True):
+            pair = RNS.Buffer.create_bidirectional_buffer(rx_id, tx_id, channel, ready)
+            state["reader"] = pair
+            state["writer"] = pair
+        else:
+            state["writer"] = RNS.Buffer.create_writer(tx_id, channel)
+            state["reader"] = RNS.Buffer.create_reader(rx_id, channel, ready)
+        self.buffers[key] = state
+        return {"stream_id": rx_id, "send_stream_id": tx_id}
+
+    def cmd_buffer_write(self, a):
+        """Writes data (hex, or size + seed + pattern) in a background thread,
+        then closes the writer (EOF) if eof; emits buffer_written when done."""
+        buf = self.get_buffer(a)
+        link_hex = hx(self.get_link(a).link_id)
+        stream_id = int(a.get("stream_id", 0))
+        if a.get("data") is not None:
+            data = unhex(a.get("data"), "data")
+        else:
+            data = gen_bytes(int(a.get("seed", 0)), int(a.get("size", 0)), a.get("pattern", "random"))
+        eof = bool(a.get("eof", False))
+        chunk_size = int(a.get("chunk", 4096))
+        if buf["writing"] is not None and buf["writing"].is_alive():
+            raise ValueError("a write is still in progress on this buffer")
+
+        def run():
+            writer = buf["writer"]
+            offset = 0
+            blocked = 0
+            try:
+                while offset < len(data):
+                    piece = data[offset:offset + chunk_size]
+                    try:
+                        writer.write(piece)
+                        writer.flush()
+                        offset += len(piece)
+                    except BlockingIOError as e:
+                        # Partly taken; the channel's window is full for now.
+                        offset += getattr(e, "characters_written", 0) or 0
+                        blocked += 1
+                        time.sleep(0.01)
+                if eof:
+                    writer.close()
+                buf["written"] += len(data)
+                emit("buffer_written", link_id=link_hex, stream_id=stream_id, size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), eof=eof, blocked=blocked)
+            except Exception as e:
+                log("buffer write failed: %s" % traceback.format_exc())
+                emit("buffer_written", link_id=link_hex, stream_id=stream_id, size=offset,
+                     error="%s: %s" % (type(e).__name__, e), eof=False, blocked=blocked)
+
+        t = threading.Thread(target=run, daemon=True)
+        buf["writing"] = t
+        t.start()
+        return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+    def cmd_buffer_received(self, a):
+        buf = self.get_buffer(a)
+        with buf["lock"]:
+            data = bytes(buf["received"])
+            eof = buf["eof"]
+        return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "eof": eof,
+                "data": data.hex() if len(data) <= RESOURCE_INLINE_MAX else None}
+
+    def cmd_buffer_close(self, a):
+        buf = self.get_buffer(a)
+        buf["writer"].close()
+        return {}
 
 
 def main():

@@ -7,6 +7,7 @@
 //! events (and learns so from `RecvError::Lagged`), it never slows the node.
 
 mod actor;
+mod channel;
 mod handle;
 mod start;
 

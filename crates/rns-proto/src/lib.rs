@@ -1,5 +1,5 @@
-//! Sans-IO Reticulum: transport, links, requests and (later) resources and
-//! channels, as state machines driven by `handle_*(now, ..)` and drained by
+//! Sans-IO Reticulum: transport, links, requests, channels and buffers (and
+//! later resources), as state machines driven by `handle_*(now, ..)` and drained by
 //! `poll_*` calls.
 //!
 //! Owns: the path table, duplicate suppression, announce handling, path requests,
@@ -9,6 +9,7 @@
 //! this crate). Time comes in as `now` (seconds since the UNIX epoch, `f64`, as
 //! the reference keeps time); randomness through an injected `CryptoRngCore`.
 
+pub mod channel;
 pub mod link;
 pub mod node;
 pub mod resource;

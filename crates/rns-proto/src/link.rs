@@ -24,7 +24,12 @@
 //! - resources (and requests or responses too large for a packet) follow the
 //!   choices documented in [`crate::resource`]; a link accepts every
 //!   advertised resource by default ([`Link::set_resource_policy`]).
+//!
+//! Channel messages and buffer streams (context CHANNEL) are in `channel`
+//! here and [`crate::channel`]; CHANNEL packets are proved whatever the proof
+//! strategy.
 
+mod channel;
 mod delivery;
 mod event;
 mod handshake;
@@ -54,6 +59,8 @@ use keepalive::Timers;
 use request::PendingRequests;
 use resources::Resources;
 
+use crate::channel::Channel;
+
 /// One link, from either end.
 #[derive(Debug)]
 pub struct Link {
@@ -79,6 +86,8 @@ pub struct Link {
     receipts: Receipts,
     requests: PendingRequests,
     resources: Resources,
+    /// Channel messages and buffer streams (context CHANNEL).
+    channel: Channel,
     stats: LinkStats,
 }
 
@@ -108,6 +117,7 @@ impl Link {
             receipts: Receipts::default(),
             requests: PendingRequests::default(),
             resources: Resources::default(),
+            channel: Channel::default(),
             stats: LinkStats::default(),
         }
     }
@@ -203,7 +213,10 @@ impl Link {
     ) -> Result<(), Discard> {
         match packet.context {
             Context::LRPROOF => self.on_link_proof(now, packet, out, rng),
-            Context::NONE => self.on_delivery_proof(now, packet, out),
+            Context::NONE => match self.on_channel_proof(now, packet, out, rng) {
+                Some(handled) => handled,
+                None => self.on_delivery_proof(now, packet, out),
+            },
             Context::RESOURCE_PRF => self.on_resource_proof(now, packet, out, rng),
             _ => Err(Discard::Unsupported),
         }
@@ -225,6 +238,7 @@ impl Link {
             | Context::REQUEST
             | Context::RESPONSE
             | Context::LINKIDENTIFY
+            | Context::CHANNEL
             | Context::RESOURCE_ADV
             | Context::RESOURCE_REQ
             | Context::RESOURCE_HMU
@@ -239,6 +253,7 @@ impl Link {
             Context::REQUEST => self.on_request(packet, &plaintext, out),
             Context::RESPONSE => self.on_response(&plaintext, out),
             Context::LINKIDENTIFY => self.on_identify(&plaintext, out),
+            Context::CHANNEL => self.on_channel(now, packet, &plaintext, out),
             context => self.on_resource_control(now, context, &plaintext, out, rng),
         }
     }

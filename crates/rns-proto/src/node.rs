@@ -30,6 +30,7 @@
 
 mod announces;
 mod bounded;
+mod channel_api;
 mod config;
 mod destinations;
 mod event;

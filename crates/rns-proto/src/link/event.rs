@@ -100,6 +100,27 @@ pub enum LinkEvent {
         link_id: LinkId,
         packet_hash: PacketHash,
     },
+    /// A channel message of an application type, in sequence order.
+    ChannelMessage {
+        link_id: LinkId,
+        msgtype: u16,
+        sequence: u16,
+        payload: Vec<u8>,
+    },
+    /// The peer proved the channel message with this sequence (stream chunks
+    /// included): the window has room again.
+    ChannelDelivered {
+        link_id: LinkId,
+        sequence: u16,
+    },
+    /// Bytes of buffer stream `stream_id`, in order; `eof` once the writer
+    /// closed the stream after them.
+    StreamData {
+        link_id: LinkId,
+        stream_id: u16,
+        data: Vec<u8>,
+        eof: bool,
+    },
     RequestReceived {
         link_id: LinkId,
         request_id: RequestId,
@@ -173,6 +194,14 @@ pub enum LinkError {
     TooManyRequests(usize),
     #[error("resource: {0}")]
     Resource(#[from] ResourceError),
+    /// The channel's window (or the stream queue) is full; retry once a
+    /// `ChannelDelivered` event says a message got through.
+    #[error("the channel is busy: its window is full")]
+    ChannelBusy,
+    #[error("message type {0:#06x} is reserved for the stack")]
+    ReservedMessageType(u16),
+    #[error("stream id {0} does not fit 14 bits")]
+    InvalidStreamId(u16),
 }
 
 /// Counters of one link's traffic, and of what it dropped and why.
@@ -192,7 +221,7 @@ pub struct LinkStats {
     pub dropped_unauthentic: u64,
     /// A proof or response for nothing we are waiting on.
     pub dropped_unmatched: u64,
-    /// A context this link does not handle yet (channels).
+    /// A context this link does not handle.
     pub dropped_unsupported: u64,
 }
 

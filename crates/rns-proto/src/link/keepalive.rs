@@ -105,6 +105,7 @@ impl Link {
             self.receipts.next_deadline(),
             self.requests.next_deadline(),
             self.resources.next_deadline(),
+            self.channel_deadline(),
         ];
         Some(others.into_iter().flatten().fold(own, f64::min))
     }
@@ -130,6 +131,10 @@ impl Link {
                 self.expire_receipts(now, out);
                 self.expire_requests(now, out);
                 self.resource_timeouts(now, out, rng);
+                self.channel_timeouts(now, out, rng);
+                if self.state == LinkState::Closed {
+                    return;
+                }
                 self.watchdog(now, out, rng);
             }
         }
