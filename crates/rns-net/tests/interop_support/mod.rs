@@ -204,7 +204,11 @@ impl OurNode {
         let stats = self.run(self.h.stats());
         let ifs = self.run(self.h.interfaces());
         let paths = self.run(self.h.path_table());
-        format!("stats: {stats:?}\ninterfaces: {ifs:?}\npaths: {paths:?}")
+        let events: Vec<String> = self.events().iter().map(|e| format!("{e:?}")).collect();
+        format!(
+            "stats: {stats:?}\ninterfaces: {ifs:?}\npaths: {paths:?}\nevents:\n  {}",
+            events.join("\n  ")
+        )
     }
 
     pub fn fail(&self, msg: &str) -> ! {
@@ -359,6 +363,10 @@ pub struct Topo {
     pub py: PyPeer,
     /// Hops our node should see to the Python endpoint, and it to us.
     pub hops: u8,
+    /// Whether answers to path requests reach the endpoints as PATH_RESPONSE
+    /// announces. A reference shared instance relays them to its local
+    /// clients with context NONE (observed on the wire, see docs/interop.md).
+    pub path_response_context: bool,
     /// A way for a fresh Python peer to join next to `py` (for "path request
     /// to a destination this peer never heard announced").
     late_peer: Box<dyn Fn(&TempDir) -> PyPeer + Send>,
@@ -396,6 +404,7 @@ impl Topo {
             ours,
             py,
             hops: 1,
+            path_response_context: true,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -422,6 +431,7 @@ impl Topo {
             ours,
             py,
             hops: 1,
+            path_response_context: true,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -451,6 +461,7 @@ impl Topo {
             ours,
             py,
             hops: 0,
+            path_response_context: false,
             late_peer: Box::new(late),
             clock,
             daemons: vec![daemon],
@@ -488,6 +499,7 @@ impl Topo {
             ours,
             py,
             hops: 3,
+            path_response_context: true,
             late_peer: Box::new(late),
             clock,
             daemons: vec![t1, t2],
@@ -565,16 +577,19 @@ pub fn path_requests(t: &Topo) {
         .run(ours.h.await_path(pd, T))
         .unwrap_or_else(|e| ours.fail(&format!("no path to {py_dest}: {e}")));
     assert_eq!(hops, t.hops);
-    let answer = ours.wait_event("the path response", |e| match e {
+    let (answer, is_pr) = ours.wait_event("the path response", |e| match e {
         Event::AnnounceReceived {
             destination,
-            is_path_response: true,
+            is_path_response,
             identity,
             ..
-        } if *destination == pd => Some(identity.clone()),
+        } if *destination == pd && (*is_path_response || !relayed) => {
+            Some((identity.clone(), *is_path_response))
+        }
         _ => None,
     });
     assert_eq!(answer.hash().to_hex(), py.identity_hash());
+    assert_eq!(is_pr, t.path_response_context);
     t.clock
         .mark("we found python's destination by path request");
 
@@ -605,7 +620,11 @@ pub fn path_requests(t: &Topo) {
         });
     assert_eq!(r["hops"], json!(t.hops));
     let ann = asker.wait_for("announce", &[("destination_hash", &od)], T);
-    assert_eq!(ann["is_path_response"], json!(true), "{ann}");
+    assert_eq!(
+        ann["is_path_response"],
+        json!(t.path_response_context),
+        "{ann}"
+    );
     assert_eq!(field(&ann, "identity_hash"), our_id.hash().to_hex());
     t.clock.mark("python found our destination by path request");
 }
