@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -503,6 +505,41 @@ impl Topo {
             late_peer: Box::new(late),
             clock,
             daemons: vec![t1, t2],
+            tmp,
+        }
+    }
+}
+
+impl Topo {
+    /// (c) our node, a transport node itself, -> rnsd transport T <- Python
+    /// peer: our endpoint code with transport enabled (its path requests carry
+    /// our transport id).
+    pub fn ours_transport_via_python_transport(name: &str) -> Topo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let p = free_port();
+        let t = Rnsd::spawn(&RnsConfig::new(tmp.join("t")).transport(true).tcp_server(p));
+        let py = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(p).write());
+        let ours = OurNode::start(
+            name,
+            &RnsConfig::new(tmp.join("ours")).transport(true).tcp_client(p),
+        );
+        py.wait_online(1);
+        ours.wait_online(1);
+        let late = move |tmp: &TempDir| {
+            let dir = tmp.join(format!("late-{}", interop::unique_token()));
+            PyPeer::spawn_config(&RnsConfig::new(dir).tcp_client(p).write())
+        };
+        clock.mark("up");
+        Topo {
+            name: name.to_string(),
+            ours,
+            py,
+            hops: 2,
+            path_response_context: true,
+            late_peer: Box::new(late),
+            clock,
+            daemons: vec![t],
             tmp,
         }
     }

@@ -1,0 +1,258 @@
+//! Our node as the transport node between Python peers: the reference must
+//! find paths, deliver packets and proofs, and run links across us.
+
+use interop::{PyPeer, RnsConfig, Rnsd, TempDir, bin, field, free_port, map_get, to_hex, unbin};
+use serde_json::{Value, json};
+
+use super::{APP, Clock, OurNode, T, dest_from_hex, py_wait_either};
+
+/// Python peer `a` — ... our transport node ... — Python peer `b`.
+pub struct TransportTopo {
+    pub name: String,
+    pub ours: OurNode,
+    pub a: PyPeer,
+    pub b: PyPeer,
+    /// Hops each Python peer sees to the other.
+    pub hops: u8,
+    /// Where a late peer attaches: a TCP server port of our node, so its path
+    /// requests reach us first.
+    our_port: u16,
+    pub clock: Clock,
+    daemons: Vec<Rnsd>,
+    pub tmp: TempDir,
+}
+
+impl TransportTopo {
+    /// a -> our transport node [TCP server] <- b.
+    pub fn ours_between(name: &str) -> TransportTopo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let p = free_port();
+        let ours = OurNode::start(
+            name,
+            &RnsConfig::new(tmp.join("ours")).transport(true).tcp_server(p),
+        );
+        let a = PyPeer::spawn_config(&RnsConfig::new(tmp.join("a")).tcp_client(p).write());
+        let b = PyPeer::spawn_config(&RnsConfig::new(tmp.join("b")).tcp_client(p).write());
+        a.wait_online(1);
+        b.wait_online(1);
+        ours.wait_online(2);
+        clock.mark("up");
+        TransportTopo {
+            name: name.to_string(),
+            ours,
+            a,
+            b,
+            hops: 2,
+            our_port: p,
+            clock,
+            daemons: Vec::new(),
+            tmp,
+        }
+    }
+
+    /// a -> our transport node [server p1, client -> p2] -> rnsd transport T
+    /// [server p2] <- b.
+    pub fn ours_then_python_transport(name: &str) -> TransportTopo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let (p1, p2) = (free_port(), free_port());
+        let t = Rnsd::spawn(&RnsConfig::new(tmp.join("t")).transport(true).tcp_server(p2));
+        let ours = OurNode::start(
+            name,
+            &RnsConfig::new(tmp.join("ours"))
+                .transport(true)
+                .tcp_server(p1)
+                .tcp_client(p2),
+        );
+        let a = PyPeer::spawn_config(&RnsConfig::new(tmp.join("a")).tcp_client(p1).write());
+        let b = PyPeer::spawn_config(&RnsConfig::new(tmp.join("b")).tcp_client(p2).write());
+        a.wait_online(1);
+        b.wait_online(1);
+        ours.wait_online(2);
+        clock.mark("up");
+        TransportTopo {
+            name: name.to_string(),
+            ours,
+            a,
+            b,
+            hops: 3,
+            our_port: p1,
+            clock,
+            daemons: vec![t],
+            tmp,
+        }
+    }
+
+    /// A fresh Python peer attached to our node; it has heard no announce.
+    pub fn late_peer(&self) -> PyPeer {
+        let dir = self.tmp.join(format!("late-{}", interop::unique_token()));
+        let p = PyPeer::spawn_config(&RnsConfig::new(dir).tcp_client(self.our_port).write());
+        p.wait_online(1);
+        p
+    }
+}
+
+fn serve(p: &PyPeer, aspects: &[&str], extra: Value) -> String {
+    let mut args = json!({"app": APP, "aspects": aspects, "proof": "all", "accept_links": true,
+                          "request_handlers": ["/echo"]});
+    if let (Some(a), Some(e)) = (args.as_object_mut(), extra.as_object()) {
+        a.extend(e.clone());
+    }
+    field(&p.call("destination_in", args), "destination_hash")
+}
+
+/// `from` announces a new destination until `to` has seen it; returns the
+/// destination and `to`'s announce event.
+fn announce_across(
+    from: &PyPeer,
+    to: &PyPeer,
+    aspects: &[&str],
+    extra: Value,
+    app_data: &[u8],
+) -> (String, Value) {
+    let dest = serve(from, aspects, extra);
+    let ann = from.announce_until_seen(&dest, app_data, to);
+    (dest, ann)
+}
+
+/// Announces both ways across our node, validated.
+pub fn relay_announces(t: &TransportTopo) {
+    let (b_dest, ann) = announce_across(&t.b, &t.a, &[&t.name, "b"], json!({}), b"from b");
+    assert_eq!(field(&ann, "identity_hash"), t.b.identity_hash());
+    assert_eq!(field(&ann, "app_data"), to_hex(b"from b"));
+    assert_eq!(ann["hops"], json!(t.hops), "{ann}");
+    let (a_dest, ann) = announce_across(&t.a, &t.b, &[&t.name, "a"], json!({}), b"from a");
+    assert_eq!(field(&ann, "identity_hash"), t.a.identity_hash());
+    assert_eq!(ann["hops"], json!(t.hops), "{ann}");
+    // Our node learned both paths on the way.
+    for d in [&a_dest, &b_dest] {
+        assert!(t.ours.run(t.ours.h.has_path(dest_from_hex(d))).unwrap());
+    }
+    t.clock.mark("announces crossed our node both ways");
+}
+
+/// A peer that joins later asks for a path our node knows: we answer from
+/// our cache with a PATH_RESPONSE announce.
+pub fn relay_path_request(t: &TransportTopo) {
+    let (b_dest, _) = announce_across(&t.b, &t.a, &[&t.name, "b"], json!({}), b"b");
+    let late = t.late_peer();
+    let r = late
+        .try_call_timeout(
+            "wait_path",
+            json!({"destination_hash": b_dest, "timeout": 20}),
+            T,
+        )
+        .unwrap_or_else(|e| late.fail(&format!("no path: {e}\n{}", t.ours.diag())));
+    assert_eq!(r["hops"], json!(t.hops));
+    let ann = late.wait_for("announce", &[("destination_hash", &b_dest)], T);
+    assert_eq!(ann["is_path_response"], json!(true), "{ann}");
+    assert_eq!(field(&ann, "identity_hash"), t.b.identity_hash());
+    t.clock.mark("late peer found b's destination through our cache");
+}
+
+fn send_and_prove(from: &PyPeer, to: &PyPeer, dest: &str, aspects: &[&str], data: &[u8]) {
+    let r = from.call(
+        "send_packet",
+        json!({"destination_hash": dest, "data": to_hex(data), "app": APP, "aspects": aspects}),
+    );
+    let ph = field(&r, "packet_hash");
+    let p = to.wait_for("packet", &[("packet_hash", &ph)], T);
+    assert_eq!(field(&p, "data"), to_hex(data));
+    let rc = from.wait_for("receipt", &[("packet_hash", &ph)], T);
+    assert_eq!(rc["status"], "delivered", "{rc}");
+}
+
+/// A packet each way across our node, each proved back across it.
+pub fn relay_packets(t: &TransportTopo) {
+    let (b_dest, _) = announce_across(&t.b, &t.a, &[&t.name, "b"], json!({}), b"");
+    let (a_dest, _) = announce_across(&t.a, &t.b, &[&t.name, "a"], json!({}), b"");
+    send_and_prove(&t.a, &t.b, &b_dest, &[&t.name, "b"], b"a to b");
+    send_and_prove(&t.b, &t.a, &a_dest, &[&t.name, "a"], b"b to a");
+    t.clock.mark("packets and proofs crossed our node both ways");
+}
+
+/// Opens a link from `client` to `server`'s `dest` across our node.
+fn open(client: &PyPeer, server: &PyPeer, dest: &str, aspects: &[&str]) -> String {
+    let r = client.call(
+        "link_open",
+        json!({"destination_hash": dest, "app": APP, "aspects": aspects}),
+    );
+    let lh = field(&r, "link_id");
+    client.wait_for("link_established", &[("link_id", &lh)], T);
+    server.wait_for("link_established", &[("link_id", &lh)], T);
+    lh
+}
+
+fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
+    client.call("link_identify", json!({"link_id": lh, "identity": "own"}));
+    let ident = server.wait_for("link_identified", &[("link_id", lh)], T);
+    assert_eq!(field(&ident, "identity_hash"), client.identity_hash());
+    let r = client.call(
+        "link_request",
+        json!({"link_id": lh, "path": "/echo", "data": bin(b"over our node"), "timeout": 15}),
+    );
+    let rid = field(&r, "request_id");
+    let ev = py_wait_either(client, &["response", "request_failed"], "request_id", &rid);
+    assert_eq!(ev["event"], "response", "{ev}");
+    let resp = &ev["response"];
+    assert_eq!(
+        map_get(resp, "data").and_then(unbin).as_deref(),
+        Some(&b"over our node"[..])
+    );
+    assert_eq!(
+        map_get(resp, "remote_identity").and_then(unbin).map(|b| to_hex(&b)),
+        Some(client.identity_hash())
+    );
+    let r = client.call(
+        "link_send",
+        json!({"link_id": lh, "data": to_hex(b"link data")}),
+    );
+    let _ = field(&r, "packet_hash");
+    let p = server.wait_for("link_packet", &[("link_id", lh)], T);
+    assert_eq!(field(&p, "data"), to_hex(b"link data"));
+}
+
+fn close(closer: &PyPeer, other: &PyPeer, lh: &str, reason: &str) {
+    closer.call("link_close", json!({"link_id": lh}));
+    for p in [closer, other] {
+        let c = p.wait_for("link_closed", &[("link_id", lh)], T);
+        assert_eq!(c["reason"], reason, "{c}");
+    }
+}
+
+/// Links both ways across our node: identify, request/response, data, and
+/// teardown by the responder and by the initiator.
+pub fn relay_links(t: &TransportTopo) {
+    let b_aspects = [t.name.as_str(), "b"];
+    let a_aspects = [t.name.as_str(), "a"];
+    let (b_dest, _) = announce_across(&t.b, &t.a, &b_aspects, json!({}), b"");
+    let (a_dest, _) = announce_across(&t.a, &t.b, &a_aspects, json!({}), b"");
+
+    let lh = open(&t.a, &t.b, &b_dest, &b_aspects);
+    t.clock.mark("link a -> b established across our node");
+    identify_and_echo(&t.a, &t.b, &lh);
+    close(&t.b, &t.a, &lh, "destination_closed");
+    t.clock.mark("a -> b: identified, echoed, closed by b");
+
+    let lh = open(&t.b, &t.a, &a_dest, &a_aspects);
+    identify_and_echo(&t.b, &t.a, &lh);
+    close(&t.b, &t.a, &lh, "initiator_closed");
+    t.clock.mark("b -> a: identified, echoed, closed by b");
+}
+
+/// A ratcheted, enforcing Python destination behind our node gets a packet
+/// from the other Python peer and proves it.
+pub fn relay_ratchets(t: &TransportTopo) {
+    let aspects = [t.name.as_str(), "rb"];
+    let (b_dest, ann) = announce_across(
+        &t.b,
+        &t.a,
+        &aspects,
+        json!({"ratchets": true, "enforce_ratchets": true}),
+        b"",
+    );
+    assert_eq!(ann["hops"], json!(t.hops));
+    send_and_prove(&t.a, &t.b, &b_dest, &aspects, b"to b's ratchet");
+    t.clock.mark("ratcheted packet crossed our node");
+}
