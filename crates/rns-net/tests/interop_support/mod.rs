@@ -67,6 +67,8 @@ struct Events {
 /// One of our instances with a recorded event log.
 pub struct OurNode {
     pub h: ReticulumHandle,
+    /// How long our auto-responder waits before answering (µs; 0 by default).
+    pub response_delay_us: Arc<std::sync::atomic::AtomicU64>,
     events: Arc<Events>,
     rt: tokio::runtime::Runtime,
     pub name: String,
@@ -94,6 +96,8 @@ impl OurNode {
         let mut rx = h.subscribe();
         let sink = Arc::clone(&events);
         let responder = h.clone();
+        let response_delay_us = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let delay = Arc::clone(&response_delay_us);
         rt.spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {
@@ -114,6 +118,10 @@ impl OurNode {
                                 data.clone(),
                                 remote_identity.as_ref().map(|i| i.hash().0.to_vec()),
                             );
+                            let us = delay.load(std::sync::atomic::Ordering::Relaxed);
+                            if us > 0 {
+                                tokio::time::sleep(Duration::from_micros(us)).await;
+                            }
                             let _ = responder
                                 .link_respond(*link_id, *request_id, response)
                                 .await;
@@ -129,6 +137,7 @@ impl OurNode {
         });
         OurNode {
             h,
+            response_delay_us,
             events,
             rt,
             name: name.to_string(),
@@ -522,7 +531,9 @@ impl Topo {
         let py = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(p).write());
         let ours = OurNode::start(
             name,
-            &RnsConfig::new(tmp.join("ours")).transport(true).tcp_client(p),
+            &RnsConfig::new(tmp.join("ours"))
+                .transport(true)
+                .tcp_client(p),
         );
         py.wait_online(1);
         ours.wait_online(1);
@@ -983,4 +994,48 @@ pub fn ratchets(t: &Topo) {
     });
     t.clock
         .mark("python's packet to our enforced ratchet proved");
+}
+
+/// Python fires `n` requests back to back over one link to us, and every one
+/// gets its response. Without our response hold (`RESPONSE_HOLD` in
+/// rns-proto) a fraction of instant responses was lost by the reference
+/// requester (docs/interop.md, "Fast responses").
+pub fn request_burst(t: &Topo, n: usize) {
+    let (ours, py) = (&t.ours, &t.py);
+    let (_, our_dest) = meet(t, "burst");
+    let od = our_dest.to_hex();
+    let r = py.call(
+        "link_open",
+        json!({"destination_hash": od, "app": APP, "aspects": [&t.name, "burst", "ours"]}),
+    );
+    let lh = field(&r, "link_id");
+    py.wait_for("link_established", &[("link_id", &lh)], T);
+    ours.established(link_from_hex(&lh));
+    let ids: Vec<String> = (0..n)
+        .map(|i| {
+            let r = py.call(
+                "link_request",
+                json!({"link_id": lh, "path": "/echo", "data": i, "timeout": 10}),
+            );
+            field(&r, "request_id")
+        })
+        .collect();
+    let mut failed = Vec::new();
+    let mut fastest = f64::MAX;
+    for id in &ids {
+        let ev = py_wait_either(py, &["response", "request_failed"], "request_id", id);
+        if ev["event"] == "response" {
+            fastest = fastest.min(ev["response_time"].as_f64().unwrap_or(f64::MAX));
+        } else {
+            failed.push(ev);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {n} requests failed: {failed:?}",
+        failed.len()
+    );
+    t.clock.mark(&format!(
+        "{n} back-to-back requests answered, fastest in {fastest:.4}s"
+    ));
 }

@@ -30,7 +30,9 @@ impl TransportTopo {
         let p = free_port();
         let ours = OurNode::start(
             name,
-            &RnsConfig::new(tmp.join("ours")).transport(true).tcp_server(p),
+            &RnsConfig::new(tmp.join("ours"))
+                .transport(true)
+                .tcp_server(p),
         );
         let a = PyPeer::spawn_config(&RnsConfig::new(tmp.join("a")).tcp_client(p).write());
         let b = PyPeer::spawn_config(&RnsConfig::new(tmp.join("b")).tcp_client(p).write());
@@ -148,7 +150,8 @@ pub fn relay_path_request(t: &TransportTopo) {
     let ann = late.wait_for("announce", &[("destination_hash", &b_dest)], T);
     assert_eq!(ann["is_path_response"], json!(true), "{ann}");
     assert_eq!(field(&ann, "identity_hash"), t.b.identity_hash());
-    t.clock.mark("late peer found b's destination through our cache");
+    t.clock
+        .mark("late peer found b's destination through our cache");
 }
 
 fn send_and_prove(from: &PyPeer, to: &PyPeer, dest: &str, aspects: &[&str], data: &[u8]) {
@@ -169,7 +172,8 @@ pub fn relay_packets(t: &TransportTopo) {
     let (a_dest, _) = announce_across(&t.a, &t.b, &[&t.name, "a"], json!({}), b"");
     send_and_prove(&t.a, &t.b, &b_dest, &[&t.name, "b"], b"a to b");
     send_and_prove(&t.b, &t.a, &a_dest, &[&t.name, "a"], b"b to a");
-    t.clock.mark("packets and proofs crossed our node both ways");
+    t.clock
+        .mark("packets and proofs crossed our node both ways");
 }
 
 /// Opens a link from `client` to `server`'s `dest` across our node.
@@ -201,7 +205,9 @@ fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
         Some(&b"over our node"[..])
     );
     assert_eq!(
-        map_get(resp, "remote_identity").and_then(unbin).map(|b| to_hex(&b)),
+        map_get(resp, "remote_identity")
+            .and_then(unbin)
+            .map(|b| to_hex(&b)),
         Some(client.identity_hash())
     );
     let r = client.call(

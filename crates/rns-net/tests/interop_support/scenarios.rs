@@ -31,6 +31,11 @@ macro_rules! scenarios {
             }
 
             #[test]
+            fn python_request_burst_all_answered() {
+                request_burst(&$make(concat!(stringify!($topo), "-burst")), 200);
+            }
+
+            #[test]
             fn ratchets_enforced() {
                 ratchets(&$make(concat!(stringify!($topo), "-rat")));
             }

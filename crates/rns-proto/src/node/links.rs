@@ -11,7 +11,7 @@ use super::config::InterfaceId;
 use super::inbound::Arrival;
 use super::stats::DropReason;
 use super::{Event, Node, NodeError};
-use crate::link::{Link, LinkAction, LinkId, LinkState};
+use crate::link::{Link, LinkAction, LinkEvent, LinkId, LinkState};
 
 #[derive(Debug)]
 pub(crate) struct LocalLink {
@@ -145,7 +145,12 @@ impl Node {
                         self.route(now, packet);
                     }
                 },
-                LinkAction::Event(e) => self.push_event(Event::Link(e)),
+                LinkAction::Event(e) => {
+                    if let LinkEvent::RequestReceived { request_id, .. } = &e {
+                        self.response_hold.request_arrived(now, id, *request_id);
+                    }
+                    self.push_event(Event::Link(e))
+                }
             }
         }
         if self
