@@ -14,3 +14,10 @@ include!("interop_support/scenarios.rs");
 
 scenarios!(ours_tcp_client, Topo::direct_ours_client);
 scenarios!(ours_tcp_server, Topo::direct_ours_server);
+
+/// Keepalives both ways: idle links outlive the stale time (one topology:
+/// the test waits over 10 s by nature).
+#[test]
+fn idle_links_survive_on_keepalives() {
+    links_survive_idle(&Topo::direct_ours_client("idle"));
+}

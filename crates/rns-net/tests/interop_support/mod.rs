@@ -749,6 +749,8 @@ pub fn links_we_initiate(t: &Topo) {
     py.wait_for("link_established", &[("link_id", &lh)], T);
     t.clock.mark("link to python established");
 
+    full_mdu_packets(t, link);
+
     let me = PrivateIdentity::generate(&mut OsRng);
     ours.run(ours.h.link_identify(link, me.clone())).unwrap();
     let ident = py.wait_for("link_identified", &[("link_id", &lh)], T);
@@ -789,8 +791,8 @@ pub fn links_we_initiate(t: &Topo) {
 
     ours.run(ours.h.link_send(link, b"link data from rust".to_vec()))
         .unwrap();
-    let p = py.wait_for("link_packet", &[("link_id", &lh)], T);
-    assert_eq!(field(&p, "data"), to_hex(b"link data from rust"));
+    let data = to_hex(b"link data from rust");
+    py.wait_for("link_packet", &[("link_id", &lh), ("data", &data)], T);
 
     py.call("link_close", json!({"link_id": lh}));
     let c = py.wait_for("link_closed", &[("link_id", &lh)], T);
@@ -875,6 +877,7 @@ pub fn links_python_initiates(t: &Topo) {
     py.wait_for("link_established", &[("link_id", &lh)], T);
     ours.established(link);
     t.clock.mark("python's link to us established");
+    full_mdu_packets(t, link);
 
     let who = py.call("link_identify", json!({"link_id": lh, "identity": "own"}));
     assert_eq!(field(&who, "identity_hash"), py.identity_hash());
@@ -902,7 +905,9 @@ pub fn links_python_initiates(t: &Topo) {
     );
     let ph = field(&r, "packet_hash");
     let got = ours.wait_event("python's link packet", |e| match e {
-        Event::Link(LinkEvent::Data { link_id, data, .. }) if *link_id == link => {
+        Event::Link(LinkEvent::Data { link_id, data, .. })
+            if *link_id == link && data == b"link data from python" =>
+        {
             Some(data.clone())
         }
         _ => None,
@@ -1038,4 +1043,117 @@ pub fn request_burst(t: &Topo, n: usize) {
     t.clock.mark(&format!(
         "{n} back-to-back requests answered, fastest in {fastest:.4}s"
     ));
+}
+
+/// Our link MTU/MDU as our node sees it.
+pub fn our_link_mtu(ours: &OurNode, link: LinkId) -> (u32, usize) {
+    ours.run(
+        ours.h
+            .with_node(move |n, _| n.link(&link).map(|l| (l.mtu(), l.mdu()))),
+    )
+    .unwrap()
+    .expect("our link exists")
+}
+
+/// Both ends agree on the link MTU (discovered along the path), and a packet
+/// filling the MDU crosses each way.
+pub fn full_mdu_packets(t: &Topo, link: LinkId) {
+    let (ours, py) = (&t.ours, &t.py);
+    let lh = link.to_hex();
+    let st = py.call("link_status", json!({"link_id": lh}));
+    let (mtu, mdu) = our_link_mtu(ours, link);
+    assert_eq!(st["mtu"], json!(mtu), "link MTU: python {st}, ours {mtu}");
+    assert_eq!(st["mdu"], json!(mdu), "link MDU: python {st}, ours {mdu}");
+
+    let big = interop::gen_bytes(7, mdu);
+    ours.run(ours.h.link_send(link, big.clone())).unwrap();
+    py.wait_for(
+        "link_packet",
+        &[("link_id", &lh), ("data", &to_hex(&big))],
+        T,
+    );
+    let big = interop::gen_bytes(8, mdu);
+    py.call("link_send", json!({"link_id": lh, "data": to_hex(&big)}));
+    let got = ours.wait_event("python's full-MDU link packet", |e| match e {
+        Event::Link(LinkEvent::Data { link_id, data, .. })
+            if *link_id == link && data.len() == mdu =>
+        {
+            Some(data.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(got, big);
+    t.clock.mark(&format!(
+        "link MTU {mtu} agreed; {mdu}-byte packets both ways"
+    ));
+}
+
+/// Links in both directions stay up through an idle stretch longer than the
+/// stale time (2 keepalive intervals): our keepalives (as initiator) and our
+/// answers to Python's (as responder) keep the other end from timing out.
+pub fn links_survive_idle(t: &Topo) {
+    let (ours, py) = (&t.ours, &t.py);
+    let (py_dest, our_dest) = meet(t, "idle");
+    let ours_link = ours.run(ours.h.open_link(dest_from_hex(&py_dest))).unwrap();
+    ours.established(ours_link);
+    let r = py.call(
+        "link_open",
+        json!({"destination_hash": our_dest.to_hex(), "app": APP,
+               "aspects": [&t.name, "idle", "ours"]}),
+    );
+    let py_link = link_from_hex(&field(&r, "link_id"));
+    py.wait_for("link_established", &[("link_id", &py_link.to_hex())], T);
+    ours.established(py_link);
+    ours.established(ours_link);
+    py.wait_for("link_established", &[("link_id", &ours_link.to_hex())], T);
+
+    // The longest keepalive interval either end uses, on either link.
+    let mut interval: f64 = 0.0;
+    for link in [ours_link, py_link] {
+        let ours_k = ours
+            .run(
+                ours.h
+                    .with_node(move |n, _| n.link(&link).map(|l| l.keepalive_interval())),
+            )
+            .unwrap()
+            .expect("link");
+        let st = py.call("link_status", json!({"link_id": link.to_hex()}));
+        let rtt = st["rtt"].as_f64().unwrap_or(0.0);
+        let py_k = rns_proto::link::keepalive_interval(rtt);
+        interval = interval.max(ours_k).max(py_k);
+    }
+    let idle = 2.0 * interval + 2.0;
+    t.clock.mark(&format!(
+        "idling {idle:.1}s (keepalive interval {interval:.1}s)"
+    ));
+    let start = Instant::now();
+    let ok = interop::wait_until(Duration::from_secs_f64(idle + T.as_secs_f64()), || {
+        for link in [ours_link, py_link] {
+            let st = py.call("link_status", json!({"link_id": link.to_hex()}));
+            assert_eq!(st["active"], json!(true), "python's end of {link}: {st}");
+            let state = ours.run(ours.h.link_state(link)).unwrap();
+            assert_eq!(
+                state,
+                Some(rns_proto::node::LinkState::Active),
+                "our end of {link}"
+            );
+        }
+        start.elapsed().as_secs_f64() >= idle
+    });
+    assert!(ok);
+    // Keepalives did cross: our responder end heard Python's, and our
+    // initiator end heard Python's answers.
+    for link in [ours_link, py_link] {
+        let stats = ours
+            .run(
+                ours.h
+                    .with_node(move |n, _| n.link(&link).map(|l| l.stats())),
+            )
+            .unwrap()
+            .expect("link");
+        assert_eq!(stats.dropped(), 0, "{stats:?}");
+        assert!(stats.packets_in >= 2, "{link}: {stats:?}");
+    }
+    t.clock
+        .mark("both links still active after the idle stretch");
 }

@@ -215,8 +215,8 @@ fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
         json!({"link_id": lh, "data": to_hex(b"link data")}),
     );
     let _ = field(&r, "packet_hash");
-    let p = server.wait_for("link_packet", &[("link_id", lh)], T);
-    assert_eq!(field(&p, "data"), to_hex(b"link data"));
+    let data = to_hex(b"link data");
+    server.wait_for("link_packet", &[("link_id", lh), ("data", &data)], T);
 }
 
 fn close(closer: &PyPeer, other: &PyPeer, lh: &str, reason: &str) {
@@ -237,6 +237,7 @@ pub fn relay_links(t: &TransportTopo) {
 
     let lh = open(&t.a, &t.b, &b_dest, &b_aspects);
     t.clock.mark("link a -> b established across our node");
+    full_mdu(&t.a, &t.b, &lh, t);
     identify_and_echo(&t.a, &t.b, &lh);
     close(&t.b, &t.a, &lh, "destination_closed");
     t.clock.mark("a -> b: identified, echoed, closed by b");
@@ -261,4 +262,20 @@ pub fn relay_ratchets(t: &TransportTopo) {
     assert_eq!(ann["hops"], json!(t.hops));
     send_and_prove(&t.a, &t.b, &b_dest, &aspects, b"to b's ratchet");
     t.clock.mark("ratcheted packet crossed our node");
+}
+
+/// Both Python ends agree on the MTU of a link across our node (our node
+/// clamps the signalled MTU on the way), and a packet filling the MDU crosses.
+fn full_mdu(client: &PyPeer, server: &PyPeer, lh: &str, t: &TransportTopo) {
+    let c = client.call("link_status", json!({"link_id": lh}));
+    let s = server.call("link_status", json!({"link_id": lh}));
+    assert_eq!(c["mtu"], s["mtu"], "initiator {c}, responder {s}");
+    let mdu = c["mdu"].as_u64().expect("mdu") as usize;
+    let big = to_hex(&interop::gen_bytes(9, mdu));
+    client.call("link_send", json!({"link_id": lh, "data": big}));
+    server.wait_for("link_packet", &[("link_id", lh), ("data", &big)], T);
+    t.clock.mark(&format!(
+        "link MTU {} across our node; {mdu}-byte packet",
+        c["mtu"]
+    ));
 }
