@@ -374,10 +374,15 @@ pub struct Topo {
     pub py: PyPeer,
     /// Hops our node should see to the Python endpoint, and it to us.
     pub hops: u8,
-    /// Whether answers to path requests reach the endpoints as PATH_RESPONSE
-    /// announces. A reference shared instance relays them to its local
-    /// clients with context NONE (observed on the wire, see docs/interop.md).
-    pub path_response_context: bool,
+    /// Whether answers to path requests reach (our node, the Python peer) as
+    /// PATH_RESPONSE announces. A reference shared instance relays them to
+    /// its local clients with context NONE (observed on the wire, see
+    /// docs/interop.md).
+    pub path_response_context: (bool, bool),
+    /// Whether a Python responder can accept our LINKIDENTIFY. Not behind our
+    /// shared instance: the reference client asks its instance over the RPC
+    /// control plane (`is_blackholed`) and ours has none yet (docs/interop.md).
+    pub python_accepts_identify: bool,
     /// A way for a fresh Python peer to join next to `py` (for "path request
     /// to a destination this peer never heard announced").
     late_peer: Box<dyn Fn(&TempDir) -> PyPeer + Send>,
@@ -415,7 +420,8 @@ impl Topo {
             ours,
             py,
             hops: 1,
-            path_response_context: true,
+            path_response_context: (true, true),
+            python_accepts_identify: true,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -442,7 +448,8 @@ impl Topo {
             ours,
             py,
             hops: 1,
-            path_response_context: true,
+            path_response_context: (true, true),
+            python_accepts_identify: true,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -472,7 +479,8 @@ impl Topo {
             ours,
             py,
             hops: 0,
-            path_response_context: false,
+            path_response_context: (false, false),
+            python_accepts_identify: true,
             late_peer: Box::new(late),
             clock,
             daemons: vec![daemon],
@@ -510,7 +518,8 @@ impl Topo {
             ours,
             py,
             hops: 3,
-            path_response_context: true,
+            path_response_context: (true, true),
+            python_accepts_identify: true,
             late_peer: Box::new(late),
             clock,
             daemons: vec![t1, t2],
@@ -547,10 +556,74 @@ impl Topo {
             ours,
             py,
             hops: 2,
-            path_response_context: true,
+            path_response_context: (true, true),
+            python_accepts_identify: true,
             late_peer: Box::new(late),
             clock,
             daemons: vec![t],
+            tmp,
+        }
+    }
+}
+
+impl Topo {
+    /// Our node and the Python peer as a UDP pair on 127.0.0.1.
+    pub fn udp(name: &str) -> Topo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let (po, pp) = (interop::free_udp_port(), interop::free_udp_port());
+        let ours = OurNode::start(name, &RnsConfig::new(tmp.join("ours")).udp(po, pp));
+        let py = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).udp(pp, po).write());
+        py.wait_online(1);
+        ours.wait_online(1);
+        let late = move |tmp: &TempDir| {
+            let dir = tmp.join(format!("late-{}", interop::unique_token()));
+            PyPeer::spawn_config(&RnsConfig::new(dir).tcp_server(free_port()).write())
+        };
+        clock.mark("up");
+        Topo {
+            name: name.to_string(),
+            ours,
+            py,
+            hops: 1,
+            path_response_context: (true, true),
+            python_accepts_identify: true,
+            late_peer: Box::new(late),
+            clock,
+            daemons: Vec::new(),
+            tmp,
+        }
+    }
+
+    /// Our node is the shared instance; the Python peer attaches to it as a
+    /// local client (as NomadNet or Sideband would on the same machine).
+    pub fn ours_shared_instance(name: &str, instance: SharedInstance) -> Topo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let ours = OurNode::start(
+            name,
+            &RnsConfig::new(tmp.join("ours")).shared(instance.clone()),
+        );
+        assert_eq!(ours.role(), InstanceRole::SharedInstance);
+        let py = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("py"), &instance).write());
+        assert_eq!(py.ready_info()["connected_to_shared_instance"], json!(true));
+        py.wait_online(1);
+        ours.wait_online(1);
+        let late = move |tmp: &TempDir| {
+            let dir = tmp.join(format!("late-{}", interop::unique_token()));
+            PyPeer::spawn_config(&RnsConfig::shared_client(dir, &instance).write())
+        };
+        clock.mark("up");
+        Topo {
+            name: name.to_string(),
+            ours,
+            py,
+            hops: 0,
+            path_response_context: (true, true),
+            python_accepts_identify: false,
+            late_peer: Box::new(late),
+            clock,
+            daemons: Vec::new(),
             tmp,
         }
     }
@@ -637,7 +710,7 @@ pub fn path_requests(t: &Topo) {
         _ => None,
     });
     assert_eq!(answer.hash().to_hex(), py.identity_hash());
-    assert_eq!(is_pr, t.path_response_context);
+    assert_eq!(is_pr, t.path_response_context.0);
     t.clock
         .mark("we found python's destination by path request");
 
@@ -670,7 +743,7 @@ pub fn path_requests(t: &Topo) {
     let ann = asker.wait_for("announce", &[("destination_hash", &od)], T);
     assert_eq!(
         ann["is_path_response"],
-        json!(t.path_response_context),
+        json!(t.path_response_context.1),
         "{ann}"
     );
     assert_eq!(field(&ann, "identity_hash"), our_id.hash().to_hex());
@@ -752,9 +825,12 @@ pub fn links_we_initiate(t: &Topo) {
     full_mdu_packets(t, link);
 
     let me = PrivateIdentity::generate(&mut OsRng);
-    ours.run(ours.h.link_identify(link, me.clone())).unwrap();
-    let ident = py.wait_for("link_identified", &[("link_id", &lh)], T);
-    assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
+    let identified = t.python_accepts_identify.then(|| {
+        ours.run(ours.h.link_identify(link, me.clone())).unwrap();
+        let ident = py.wait_for("link_identified", &[("link_id", &lh)], T);
+        assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
+        me.hash()
+    });
 
     let request = ours
         .run(ours.h.link_request(
@@ -782,11 +858,14 @@ pub fn links_we_initiate(t: &Topo) {
     );
     assert_eq!(
         mp_get(&response, "remote_identity"),
-        Some(&Mp::Bin(me.hash().0.to_vec()))
+        Some(&identified.map_or(Mp::Nil, |h| Mp::Bin(h.0.to_vec())))
     );
     let req = py.wait_for("request", &[("link_id", &lh)], T);
     assert_eq!(field(&req, "request_id"), request.to_hex());
-    assert_eq!(field(&req, "remote_identity"), me.hash().to_hex());
+    assert_eq!(
+        req["remote_identity"].as_str(),
+        identified.map(|h| h.to_hex()).as_deref()
+    );
     t.clock.mark("identified; request answered by python");
 
     ours.run(ours.h.link_send(link, b"link data from rust".to_vec()))
@@ -1156,4 +1235,17 @@ pub fn links_survive_idle(t: &Topo) {
     }
     t.clock
         .mark("both links still active after the idle stretch");
+}
+
+/// We open a link to Python and identify: Python's `link_identified` shows
+/// our identity.
+pub fn identify_to_python(t: &Topo) {
+    let (ours, py) = (&t.ours, &t.py);
+    let (py_dest, _) = meet(t, "ident");
+    let link = ours.run(ours.h.open_link(dest_from_hex(&py_dest))).unwrap();
+    ours.established(link);
+    let me = PrivateIdentity::generate(&mut OsRng);
+    ours.run(ours.h.link_identify(link, me.clone())).unwrap();
+    let ident = py.wait_for("link_identified", &[("link_id", &link.to_hex())], T);
+    assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
 }

@@ -1,10 +1,17 @@
 //! Our node as the transport node between Python peers: the reference must
 //! find paths, deliver packets and proofs, and run links across us.
 
-use interop::{PyPeer, RnsConfig, Rnsd, TempDir, bin, field, free_port, map_get, to_hex, unbin};
+use interop::{
+    PyPeer, RnsConfig, Rnsd, SharedInstance, TempDir, bin, field, free_port, map_get, to_hex, unbin,
+};
 use serde_json::{Value, json};
 
 use super::{APP, Clock, OurNode, T, dest_from_hex, py_wait_either};
+
+enum Attach {
+    Tcp(u16),
+    Shared(SharedInstance),
+}
 
 /// Python peer `a` — ... our transport node ... — Python peer `b`.
 pub struct TransportTopo {
@@ -14,9 +21,17 @@ pub struct TransportTopo {
     pub b: PyPeer,
     /// Hops each Python peer sees to the other.
     pub hops: u8,
-    /// Where a late peer attaches: a TCP server port of our node, so its path
-    /// requests reach us first.
-    our_port: u16,
+    /// Whether our node is a shared instance with a and b its local clients:
+    /// path requests for unknown destinations from local clients are then
+    /// forwarded to the other clients, and the answer is relayed as a plain
+    /// announce (context NONE), as the reference's instance does.
+    pub shared_instance: bool,
+    /// Whether a Python responder can accept LINKIDENTIFY here (not behind our
+    /// shared instance: see `Topo::python_accepts_identify`).
+    pub python_accepts_identify: bool,
+    /// How a late peer attaches to our node, so its path requests reach us
+    /// first.
+    late: Attach,
     pub clock: Clock,
     daemons: Vec<Rnsd>,
     pub tmp: TempDir,
@@ -46,7 +61,9 @@ impl TransportTopo {
             a,
             b,
             hops: 2,
-            our_port: p,
+            shared_instance: false,
+            python_accepts_identify: true,
+            late: Attach::Tcp(p),
             clock,
             daemons: Vec::new(),
             tmp,
@@ -79,9 +96,38 @@ impl TransportTopo {
             a,
             b,
             hops: 3,
-            our_port: p1,
+            shared_instance: false,
+            python_accepts_identify: true,
+            late: Attach::Tcp(p1),
             clock,
             daemons: vec![t],
+            tmp,
+        }
+    }
+
+    /// a and b are local clients of our node, the shared instance.
+    pub fn ours_shared_instance(name: &str) -> TransportTopo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let inst = SharedInstance::unique_unix();
+        let ours = OurNode::start(name, &RnsConfig::new(tmp.join("ours")).shared(inst.clone()));
+        let a = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("a"), &inst).write());
+        let b = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("b"), &inst).write());
+        a.wait_online(1);
+        b.wait_online(1);
+        ours.wait_online(2);
+        clock.mark("up");
+        TransportTopo {
+            name: name.to_string(),
+            ours,
+            a,
+            b,
+            hops: 0,
+            shared_instance: true,
+            python_accepts_identify: false,
+            late: Attach::Shared(inst),
+            clock,
+            daemons: Vec::new(),
             tmp,
         }
     }
@@ -89,7 +135,11 @@ impl TransportTopo {
     /// A fresh Python peer attached to our node; it has heard no announce.
     pub fn late_peer(&self) -> PyPeer {
         let dir = self.tmp.join(format!("late-{}", interop::unique_token()));
-        let p = PyPeer::spawn_config(&RnsConfig::new(dir).tcp_client(self.our_port).write());
+        let cfg = match &self.late {
+            Attach::Tcp(port) => RnsConfig::new(dir).tcp_client(*port),
+            Attach::Shared(inst) => RnsConfig::shared_client(dir, inst),
+        };
+        let p = PyPeer::spawn_config(&cfg.write());
         p.wait_online(1);
         p
     }
@@ -148,10 +198,30 @@ pub fn relay_path_request(t: &TransportTopo) {
         .unwrap_or_else(|e| late.fail(&format!("no path: {e}\n{}", t.ours.diag())));
     assert_eq!(r["hops"], json!(t.hops));
     let ann = late.wait_for("announce", &[("destination_hash", &b_dest)], T);
+    // Answered from our cache: a PATH_RESPONSE, as the reference does.
     assert_eq!(ann["is_path_response"], json!(true), "{ann}");
     assert_eq!(field(&ann, "identity_hash"), t.b.identity_hash());
     t.clock
         .mark("late peer found b's destination through our cache");
+
+    if t.shared_instance {
+        // Never announced: our instance forwards a's request to its other
+        // clients, b answers, and we relay the answer to a.
+        let dest = serve(&t.b, &[&t.name, "quiet"], json!({}));
+        let r =
+            t.a.try_call_timeout(
+                "wait_path",
+                json!({"destination_hash": dest, "timeout": 20}),
+                T,
+            )
+            .unwrap_or_else(|e| t.a.fail(&format!("no path: {e}\n{}", t.ours.diag())));
+        assert_eq!(r["hops"], json!(t.hops));
+        let ann = t.a.wait_for("announce", &[("destination_hash", &dest)], T);
+        assert_eq!(ann["is_path_response"], json!(false), "{ann}");
+        assert_eq!(field(&ann, "identity_hash"), t.b.identity_hash());
+        t.clock
+            .mark("a found b's unannounced destination through our instance");
+    }
 }
 
 fn send_and_prove(from: &PyPeer, to: &PyPeer, dest: &str, aspects: &[&str], data: &[u8]) {
@@ -188,10 +258,12 @@ fn open(client: &PyPeer, server: &PyPeer, dest: &str, aspects: &[&str]) -> Strin
     lh
 }
 
-fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
-    client.call("link_identify", json!({"link_id": lh, "identity": "own"}));
-    let ident = server.wait_for("link_identified", &[("link_id", lh)], T);
-    assert_eq!(field(&ident, "identity_hash"), client.identity_hash());
+fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str, identify: bool) {
+    if identify {
+        client.call("link_identify", json!({"link_id": lh, "identity": "own"}));
+        let ident = server.wait_for("link_identified", &[("link_id", lh)], T);
+        assert_eq!(field(&ident, "identity_hash"), client.identity_hash());
+    }
     let r = client.call(
         "link_request",
         json!({"link_id": lh, "path": "/echo", "data": bin(b"over our node"), "timeout": 15}),
@@ -208,7 +280,7 @@ fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
         map_get(resp, "remote_identity")
             .and_then(unbin)
             .map(|b| to_hex(&b)),
-        Some(client.identity_hash())
+        identify.then(|| client.identity_hash())
     );
     let r = client.call(
         "link_send",
@@ -238,12 +310,12 @@ pub fn relay_links(t: &TransportTopo) {
     let lh = open(&t.a, &t.b, &b_dest, &b_aspects);
     t.clock.mark("link a -> b established across our node");
     full_mdu(&t.a, &t.b, &lh, t);
-    identify_and_echo(&t.a, &t.b, &lh);
+    identify_and_echo(&t.a, &t.b, &lh, t.python_accepts_identify);
     close(&t.b, &t.a, &lh, "destination_closed");
     t.clock.mark("a -> b: identified, echoed, closed by b");
 
     let lh = open(&t.b, &t.a, &a_dest, &a_aspects);
-    identify_and_echo(&t.b, &t.a, &lh);
+    identify_and_echo(&t.b, &t.a, &lh, t.python_accepts_identify);
     close(&t.b, &t.a, &lh, "initiator_closed");
     t.clock.mark("b -> a: identified, echoed, closed by b");
 }
