@@ -1070,12 +1070,13 @@ pub fn ratchets(t: &Topo) {
     let ph = field(&r, "packet_hash");
     let rc = py.wait_for("receipt", &[("packet_hash", &ph)], T);
     assert_eq!(rc["status"], "delivered", "{rc}");
-    ours.wait_event("python's packet to our ratchet", |e| match e {
+    let got = ours.wait_event("python's packet to our ratchet", |e| match e {
         Event::PacketReceived {
             destination, data, ..
-        } if *destination == our_dest => Some(assert_eq!(data, b"to our ratchet")),
+        } if *destination == our_dest => Some(data.clone()),
         _ => None,
     });
+    assert_eq!(got, b"to our ratchet");
     t.clock
         .mark("python's packet to our enforced ratchet proved");
 }
