@@ -290,12 +290,12 @@ impl Node {
     /// `ProofStrategy::App`), on the interface it arrived on.
     pub fn prove_packet(
         &mut self,
-        _now: f64,
+        now: f64,
         destination: &DestinationHash,
         packet_hash: &PacketHash,
         interface: InterfaceId,
     ) -> Result<(), NodeError> {
-        self.prove(destination, packet_hash, interface)
+        self.prove(now, destination, packet_hash, interface)
     }
 
     pub fn open_link(
@@ -338,9 +338,9 @@ impl Node {
     }
 
     /// Answers a request received on one of our links. A response to a
-    /// request that arrived less than [`RESPONSE_HOLD`] ago on a fast link is
-    /// sealed now but sent when the hold is over (see `node/response_hold.rs`:
-    /// the reference requester drops responses that beat its own bookkeeping).
+    /// request that arrived less than [`RESPONSE_HOLD`] ago is sealed now but
+    /// sent when the hold is over (see `node/response_hold.rs`: the reference
+    /// requester drops responses that beat its own bookkeeping).
     pub fn link_respond(
         &mut self,
         now: f64,
@@ -368,7 +368,7 @@ impl Node {
         })
     }
 
-    /// Responses sealed but held back (see [`RESPONSE_HOLD`]).
+    /// Responses and proofs sealed but held back (see [`RESPONSE_HOLD`]).
     pub fn held_responses(&self) -> usize {
         self.response_hold.held()
     }

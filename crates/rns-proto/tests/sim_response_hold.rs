@@ -138,3 +138,81 @@ fn errors_are_reported_at_once_even_when_held() {
     assert!(err.is_err(), "a response over the link MDU is refused");
     assert_eq!(sim.node(b).held_responses(), 0);
 }
+
+/// When `node` first transmitted a delivery proof (PROOF, context NONE).
+fn first_proof_from(sim: &Sim, node: usize) -> Option<f64> {
+    sim.trace
+        .iter()
+        .filter(|t| t.node == node)
+        .find(|t| {
+            t.packet().is_some_and(|p| {
+                p.packet_type == rns_wire::packet::PacketType::Proof
+                    && p.context == rns_wire::packet::Context::NONE
+            })
+        })
+        .map(|t| t.at)
+}
+
+#[test]
+fn delivery_proofs_wait_out_the_hold_too() {
+    // A single packet, proved by its destination.
+    let mut sim = Sim::new(550);
+    let a = sim.endpoint("a");
+    let b = sim.endpoint("b");
+    sim.connect(a, b, 0.0001, 0.0);
+    let db = single_destination(&mut sim, b, 551, ProofStrategy::All);
+    sim.with(b, |n, now| n.announce(now, &db, None)).unwrap();
+    sim.run_for(1.0);
+    sim.tracing = true;
+    let sent = sim.now;
+    let receipt = sim
+        .with(a, |n, now| n.send_packet(now, &db, b"prove me"))
+        .unwrap();
+    let got = sim.run_until_event(a, 5.0, |e| matches!(e, Event::ReceiptDelivered { .. }));
+    assert!(
+        matches!(got, Some(Event::ReceiptDelivered { receipt: r, .. }) if r == receipt),
+        "{got:?}"
+    );
+    let proved = first_proof_from(&sim, b).expect("b proved");
+    assert!(
+        proved - (sent + 0.0001) >= RESPONSE_HOLD * 0.99,
+        "{}",
+        proved - sent
+    );
+
+    // A link packet, proved by a responder that proves all.
+    let mut sim = Sim::new(560);
+    let a = sim.endpoint("a");
+    let b = sim.endpoint("b");
+    sim.connect(a, b, 0.0001, 0.0);
+    let db = single_destination(&mut sim, b, 561, ProofStrategy::All);
+    sim.with(b, |n, now| n.announce(now, &db, None)).unwrap();
+    sim.run_for(1.0);
+    let link = sim.with(a, |n, now| n.open_link(now, &db)).unwrap();
+    let up = sim.run_until_event(a, 10.0, |e| {
+        matches!(e, Event::Link(LinkEvent::Established { .. }))
+    });
+    assert!(up.is_some());
+    sim.run_for(1.0);
+    sim.tracing = true;
+    let sent = sim.now;
+    sim.with(a, |n, now| n.link_send(now, &link, b"prove me"))
+        .unwrap();
+    let got = sim.run_until_event(a, 5.0, |e| {
+        matches!(
+            e,
+            Event::Link(LinkEvent::Delivered { .. } | LinkEvent::DeliveryFailed { .. })
+        )
+    });
+    // Held, but within our own (fast) initiator's 5 ms receipt timeout.
+    assert!(
+        matches!(got, Some(Event::Link(LinkEvent::Delivered { .. }))),
+        "the link packet was proved in time: {got:?}"
+    );
+    let proved = first_proof_from(&sim, b).expect("b proved");
+    assert!(
+        proved - (sent + 0.0001) >= 0.0025 * 0.99,
+        "{}",
+        proved - sent
+    );
+}

@@ -978,6 +978,7 @@ pub fn links_python_initiates(t: &Topo) {
 
     python_requests(t, &lh, Some(&py.identity_hash()));
 
+    let sent_at = interop_now();
     let r = py.call(
         "link_send",
         json!({"link_id": lh, "data": to_hex(b"link data from python")}),
@@ -994,7 +995,13 @@ pub fn links_python_initiates(t: &Topo) {
     assert_eq!(got, b"link data from python");
     // Our destination proves all: Python's link packet receipt is delivered.
     let rc = py.wait_for("receipt", &[("packet_hash", &ph)], T);
-    assert_eq!(rc["status"], "delivered", "{rc}");
+    let st = py.call("link_status", json!({"link_id": lh}));
+    assert_eq!(
+        rc["status"],
+        "delivered",
+        "{rc}; sent at {sent_at}, python's link: {st}; our events: {:?}",
+        ours.events().iter().rev().take(5).collect::<Vec<_>>()
+    );
 
     ours.run(ours.h.close_link(link)).unwrap();
     assert_eq!(ours.closed(link), TeardownReason::DestinationClosed);
@@ -1269,4 +1276,11 @@ pub fn identify_to_python(t: &Topo) {
     ours.run(ours.h.link_identify(link, me.clone())).unwrap();
     let ident = py.wait_for("link_identified", &[("link_id", &link.to_hex())], T);
     assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
+}
+
+/// Wall-clock seconds, comparable with the peer's event `t`.
+pub fn interop_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }

@@ -101,7 +101,14 @@ impl Node {
         local
             .link
             .handle_packet(now, packet, &mut out, &mut *self.rng);
+        // Delivery proofs of what just arrived wait out the answer hold.
+        let (proofs, out): (Vec<LinkAction>, Vec<LinkAction>) = out
+            .into_iter()
+            .partition(|a| matches!(a, LinkAction::Send(p) if is_delivery_proof(p)));
         self.apply_link_actions(now, packet.destination, out);
+        if !proofs.is_empty() {
+            self.hold_link_actions(now, packet.destination, proofs);
+        }
         true
     }
 
@@ -185,6 +192,12 @@ impl Node {
             .filter_map(|l| l.link.next_deadline())
             .reduce(f64::min)
     }
+}
+
+/// A proof of one delivered packet (not an LRPROOF or a resource proof).
+fn is_delivery_proof(packet: &Packet) -> bool {
+    packet.packet_type == rns_wire::packet::PacketType::Proof
+        && packet.context == rns_wire::packet::Context::NONE
 }
 
 /// Airtime of an MTU-sized packet at `bitrate` (0: unknown, no estimate).

@@ -1,50 +1,71 @@
-//! Holding back responses that would reach the requester too fast.
+//! Holding back answers that would reach the reference too fast: link
+//! responses and delivery proofs.
 //!
-//! The reference requester (rns 1.5.7) can drop a response that arrives
-//! within about a millisecond of its request, silently: the request then
-//! fails at its timeout (rtt × 6 + 11.25 s by default). Over loopback, a Unix
-//! socket or a LAN our node answers within 0.1 ms of the request's arrival,
-//! and the interop tests saw 5–15 % of such responses lost; responses that
-//! reached the requester 1.7 ms or more after the request left were never
-//! lost (docs/interop.md, "Fast responses").
+//! The reference (rns 1.5.7) sends a request or a packet first and registers
+//! what waits for its answer (the request receipt, the packet receipt) only
+//! afterwards; an answer that arrives in between is dropped, silently, and
+//! the request or receipt fails at its timeout. Over loopback, a Unix socket
+//! or a LAN our node answers within 0.1–1 ms of the arrival, and the interop
+//! tests saw 5–15 % of such responses lost, and delivery proofs lost now and
+//! then on a loaded machine; answers that reached the requester 1.7 ms or more
+//! after it sent were never lost (docs/interop.md, "Interop findings").
 //!
 //! So a response to a request that arrived less than [`RESPONSE_HOLD`] ago is
 //! sealed at once (errors reach the caller as usual) but transmitted only when
-//! `RESPONSE_HOLD` has passed since the request arrived. The hold does not
-//! look at the link's RTT: on loopback the measured RTT is mostly the
-//! requester's own handshake work, largest exactly when the requester is slow
-//! and its window widest; and on slow links 5 ms more is noise. A link that
-//! closes meanwhile loses the held packets, as a response sent into a
-//! closing link would be lost.
+//! `RESPONSE_HOLD` has passed since the request arrived; a delivery proof
+//! (single packet or link packet) likewise leaves `RESPONSE_HOLD` after the
+//! packet it proves (on a link, at most half the sender's receipt timeout of
+//! rtt × 6, at least 5 ms: a proof held longer would fail a fast sender's
+//! receipt, Rust to Rust over loopback for one). The hold does not look at the link's RTT: on loopback
+//! the measured RTT is mostly the requester's own handshake work, largest
+//! exactly when the requester is slow and its window widest; and on slow
+//! links 5 ms more is noise. A link that closes meanwhile loses its held
+//! packets, as anything sent into a closing link would be lost.
 
 use std::collections::HashMap;
 
+use rns_wire::packet::Packet;
+
 use crate::link::{LinkAction, LinkId, LinkState, RequestId};
 
+use super::config::InterfaceId;
 use super::{Node, NodeError};
 
-/// The least time between a request's arrival and its response leaving.
-/// Several times the longest window seen in the interop tests, and CPython's
-/// default thread switch interval (5 ms): how long the requester's sending
-/// thread may wait for the interpreter lock while another thread runs.
+/// The least time between a request's (or packet's) arrival and its answer
+/// leaving. Several times the longest window seen in the interop tests, and
+/// CPython's default thread switch interval (5 ms): how long the requester's
+/// sending thread may wait for the interpreter lock while another thread runs.
 pub const RESPONSE_HOLD: f64 = 0.005;
+
+/// The reference's (and our) timeout of a link packet's receipt:
+/// rtt × 6, at least 5 ms.
+fn link_receipt_timeout(rtt: f64) -> f64 {
+    (rtt * 6.0).max(0.005)
+}
 
 /// Arrival times tracked at most (older ones are useless after
 /// [`RESPONSE_HOLD`] anyway and are culled).
 const MAX_ARRIVALS: usize = 1024;
 
 #[derive(Debug)]
-struct Held {
-    due: f64,
-    link: LinkId,
-    actions: Vec<LinkAction>,
+enum Held {
+    /// Packets of one of our links (a response, a link delivery proof).
+    Link {
+        link: LinkId,
+        actions: Vec<LinkAction>,
+    },
+    /// A packet for one interface (a single packet's delivery proof).
+    Transmit {
+        interface: InterfaceId,
+        packet: Packet,
+    },
 }
 
-/// Arrival times of unanswered requests, and responses waiting for release.
+/// Arrival times of unanswered requests, and answers waiting for release.
 #[derive(Debug, Default)]
 pub(crate) struct ResponseHold {
     arrivals: HashMap<(LinkId, RequestId), f64>,
-    held: Vec<Held>,
+    held: Vec<(f64, Held)>,
 }
 
 impl ResponseHold {
@@ -72,7 +93,7 @@ impl ResponseHold {
     }
 
     pub(crate) fn next_due(&self) -> Option<f64> {
-        self.held.iter().map(|h| h.due).reduce(f64::min)
+        self.held.iter().map(|(due, _)| *due).reduce(f64::min)
     }
 
     pub(crate) fn held(&self) -> usize {
@@ -104,30 +125,58 @@ impl Node {
         local
             .link
             .respond(now, request, response, &mut actions, &mut *self.rng)?;
-        self.response_hold.held.push(Held {
-            due,
+        let held = Held::Link {
             link: *link,
             actions,
-        });
+        };
+        self.response_hold.held.push((due, held));
         Ok(())
     }
 
-    /// Sends the held responses that are due, on links that are still up.
+    /// Sends link packets (proofs of what arrived at `now`) once the hold is
+    /// over. On a link the hold is capped at half the sender's receipt
+    /// timeout (rtt × 6, at least 5 ms), so that a fast peer, ours included,
+    /// still gets its proof in time; a reference peer's RTT includes its own
+    /// slow handshake work and leaves the full hold.
+    pub(crate) fn hold_link_actions(&mut self, now: f64, link: LinkId, actions: Vec<LinkAction>) {
+        let rtt = self
+            .links
+            .get(&link)
+            .and_then(|l| l.link.rtt())
+            .unwrap_or(0.0);
+        let hold = RESPONSE_HOLD.min(link_receipt_timeout(rtt) / 2.0);
+        let held = Held::Link { link, actions };
+        self.response_hold.held.push((now + hold, held));
+    }
+
+    /// Sends `packet` (a proof of what arrived at `now`) on `interface` once
+    /// the hold is over.
+    pub(crate) fn hold_transmit(&mut self, now: f64, interface: InterfaceId, packet: Packet) {
+        let held = Held::Transmit { interface, packet };
+        self.response_hold.held.push((now + RESPONSE_HOLD, held));
+    }
+
+    /// Sends the held answers that are due (link ones only while the link is
+    /// still up).
     pub(crate) fn release_held_responses(&mut self, now: f64) {
-        if !self.response_hold.held.iter().any(|h| h.due <= now) {
+        if !self.response_hold.held.iter().any(|(due, _)| *due <= now) {
             return;
         }
-        let (due, waiting): (Vec<Held>, Vec<Held>) = std::mem::take(&mut self.response_hold.held)
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.response_hold.held)
             .into_iter()
-            .partition(|h| h.due <= now);
+            .partition(|(due, _)| *due <= now);
         self.response_hold.held = waiting;
-        for held in due {
-            let up = self
-                .links
-                .get(&held.link)
-                .is_some_and(|l| matches!(l.link.state(), LinkState::Active | LinkState::Stale));
-            if up {
-                self.apply_link_actions(now, held.link, held.actions);
+        for (_, held) in due {
+            match held {
+                Held::Link { link, actions } => {
+                    let up = self.links.get(&link).is_some_and(|l| {
+                        matches!(l.link.state(), LinkState::Active | LinkState::Stale)
+                    });
+                    if up {
+                        self.apply_link_actions(now, link, actions);
+                    }
+                }
+                Held::Transmit { interface, packet } => self.transmit(interface, &packet),
             }
         }
     }
