@@ -692,6 +692,16 @@ pub fn path_requests(t: &Topo) {
         // interfaces do not forward requests for unknown destinations): let
         // the announce cross, then forget it on our side.
         py.announce_until(&py_dest, b"py", || ours.has_announce(pd));
+        // As a transport node we rebroadcast that announce (back towards
+        // the Python transport too). A reference transport that hears this
+        // rebroadcast while its answer to our path request waits out its
+        // 0.4 s grace never sends the answer (seen: "Answering path request"
+        // in its log, nothing on the wire). Let our rebroadcasts finish first.
+        let settled = interop::wait_until(T, || {
+            ours.run(ours.h.stats())
+                .is_ok_and(|s| s.announce_table == 0)
+        });
+        assert!(settled, "our rebroadcasts never finished");
         assert!(ours.run(ours.h.drop_path(pd)).unwrap());
     }
     let hops = ours
