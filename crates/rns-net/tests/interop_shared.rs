@@ -1,6 +1,7 @@
 //! Topology (b): our node and a Python peer are both clients of a Python
 //! `rnsd` shared instance (loopback only): once on the abstract Unix socket
-//! `@rns/<unique name>`, once with `shared_instance_type = tcp`.
+//! `@rns/<unique name>`, once with `shared_instance_type = tcp`; and our node
+//! behind an `rnsd` whose TCP server the Python peer is a client of.
 
 // Test code: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,3 +23,4 @@ fn tcp(name: &str) -> Topo {
 
 scenarios!(rnsd_unix_socket, unix);
 scenarios!(rnsd_tcp_socket, tcp);
+scenarios!(rnsd_with_python_on_its_tcp_server, Topo::shared_with_uplink);

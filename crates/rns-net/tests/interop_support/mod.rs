@@ -379,6 +379,14 @@ pub struct Topo {
     /// its local clients with context NONE (observed on the wire, see
     /// docs/interop.md).
     pub path_response_context: (bool, bool),
+    /// Whether the Python peer reaches us from the network side of a
+    /// (non-transport) shared instance we are a client of. Its path requests
+    /// for our destinations are then not tested: the reference instance
+    /// forwards them to its clients, but passes a client's answer on to the
+    /// network only when it is newer than what it knows (by emission second),
+    /// and never answers from its cache; with a Python client in our place a
+    /// peer on the network found no path (docs/interop.md).
+    pub behind_instance_for_python: bool,
     /// Whether a Python responder can accept our LINKIDENTIFY. Not behind our
     /// shared instance: the reference client asks its instance over the RPC
     /// control plane (`is_blackholed`) and ours has none yet (docs/interop.md).
@@ -422,6 +430,7 @@ impl Topo {
             hops: 1,
             path_response_context: (true, true),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -450,6 +459,7 @@ impl Topo {
             hops: 1,
             path_response_context: (true, true),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -481,6 +491,45 @@ impl Topo {
             hops: 0,
             path_response_context: (false, false),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
+            late_peer: Box::new(late),
+            clock,
+            daemons: vec![daemon],
+            tmp,
+        }
+    }
+
+    /// (b') our node is a client of an `rnsd` shared instance that has a TCP
+    /// server; the Python peer is out on the network, a TCP client of that
+    /// rnsd (the desktop case: an app behind the system's rnsd).
+    pub fn shared_with_uplink(name: &str) -> Topo {
+        let tmp = TempDir::new(name);
+        let clock = Clock::new(name);
+        let instance = SharedInstance::unique_unix();
+        let port = free_port();
+        let daemon = Rnsd::spawn(
+            &RnsConfig::new(tmp.join("rnsd"))
+                .shared(instance.clone())
+                .tcp_server(port),
+        );
+        let py = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
+        let ours = OurNode::start(name, &RnsConfig::shared_client(tmp.join("ours"), &instance));
+        assert_eq!(ours.role(), InstanceRole::SharedInstanceClient);
+        ours.wait_online(1);
+        py.wait_online(1);
+        let late = move |tmp: &TempDir| {
+            let dir = tmp.join(format!("late-{}", interop::unique_token()));
+            PyPeer::spawn_config(&RnsConfig::new(dir).tcp_client(port).write())
+        };
+        clock.mark("up");
+        Topo {
+            name: name.to_string(),
+            ours,
+            py,
+            hops: 1,
+            path_response_context: (false, true),
+            python_accepts_identify: true,
+            behind_instance_for_python: true,
             late_peer: Box::new(late),
             clock,
             daemons: vec![daemon],
@@ -520,6 +569,7 @@ impl Topo {
             hops: 3,
             path_response_context: (true, true),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: vec![t1, t2],
@@ -558,6 +608,7 @@ impl Topo {
             hops: 2,
             path_response_context: (true, true),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: vec![t],
@@ -588,6 +639,7 @@ impl Topo {
             hops: 1,
             path_response_context: (true, true),
             python_accepts_identify: true,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -621,6 +673,7 @@ impl Topo {
             hops: 0,
             path_response_context: (true, true),
             python_accepts_identify: false,
+            behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
             daemons: Vec::new(),
@@ -723,6 +776,11 @@ pub fn path_requests(t: &Topo) {
     assert_eq!(is_pr, t.path_response_context.0);
     t.clock
         .mark("we found python's destination by path request");
+
+    if t.behind_instance_for_python {
+        // Not served by the reference either: see `behind_instance_for_python`.
+        return;
+    }
 
     // Our destination, found by a Python request.
     let (our_dest, our_id) = ours.serve(&[&t.name, "ours"]);
