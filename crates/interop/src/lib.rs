@@ -33,10 +33,12 @@
 mod config;
 mod peer;
 mod rnsd;
+mod tap;
 
 pub use config::{Interface, RnsConfig, SharedInstance};
 pub use peer::{DEFAULT_TIMEOUT, PyPeer, event_matches};
 pub use rnsd::Rnsd;
+pub use tap::{Direction, Frame, FrameTap};
 
 use std::collections::BTreeSet;
 use std::io::Read as _;

@@ -46,6 +46,7 @@ mod path_table;
 mod rebroadcast;
 mod receipts;
 mod resources;
+mod response_hold;
 mod stats;
 mod timers;
 
@@ -66,6 +67,7 @@ pub use link_api::{
     LinkError, LinkEvent, LinkId, LinkState, ProofStrategy, RequestFailure, RequestId,
     TeardownReason,
 };
+pub use response_hold::RESPONSE_HOLD;
 pub use stats::{DropReason, InterfaceStats, NodeStats};
 
 use bounded::RotatingSet;
@@ -78,6 +80,7 @@ use path_requests::PathRequests;
 use path_table::PathTable;
 use rebroadcast::AnnounceTable;
 use receipts::Receipts;
+use response_hold::ResponseHold;
 use stats::Counters;
 
 /// A Reticulum transport node (sans-IO). See the module docs.
@@ -97,6 +100,7 @@ pub struct Node {
     tables: Tables,
     links: LinkTable,
     receipts: Receipts,
+    response_hold: ResponseHold,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     counters: Counters,
@@ -132,6 +136,7 @@ impl Node {
             tables: Tables::new(l.max_reverse_entries, l.max_link_table),
             links: LinkTable::new(),
             receipts: Receipts::new(l.max_receipts),
+            response_hold: ResponseHold::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             counters: Counters::default(),
@@ -290,12 +295,12 @@ impl Node {
     /// `ProofStrategy::App`), on the interface it arrived on.
     pub fn prove_packet(
         &mut self,
-        _now: f64,
+        now: f64,
         destination: &DestinationHash,
         packet_hash: &PacketHash,
         interface: InterfaceId,
     ) -> Result<(), NodeError> {
-        self.prove(destination, packet_hash, interface)
+        self.prove(now, destination, packet_hash, interface)
     }
 
     pub fn open_link(
@@ -337,6 +342,10 @@ impl Node {
         })
     }
 
+    /// Answers a request received on one of our links. A response to a
+    /// request that arrived less than [`RESPONSE_HOLD`] ago is sealed now but
+    /// sent when the hold is over (see `node/response_hold.rs`: the reference
+    /// requester drops responses that beat its own bookkeeping).
     pub fn link_respond(
         &mut self,
         now: f64,
@@ -344,9 +353,7 @@ impl Node {
         request_id: RequestId,
         response: Value,
     ) -> Result<(), NodeError> {
-        self.with_link(now, link, |l, out, rng| {
-            l.respond(now, request_id, response, out, rng)
-        })
+        self.respond_on_link(now, link, request_id, response)
     }
 
     /// Proves a link packet (for links with `ProofStrategy::App`).
@@ -364,6 +371,11 @@ impl Node {
             l.close(now, out, rng);
             Ok(())
         })
+    }
+
+    /// Responses and proofs sealed but held back (see [`RESPONSE_HOLD`]).
+    pub fn held_responses(&self) -> usize {
+        self.response_hold.held()
     }
 
     pub fn link_state(&self, link: &LinkId) -> Option<LinkState> {

@@ -104,7 +104,9 @@ fn send_packet_is_delivered_and_implicitly_proved() {
     match delivered {
         Some(Event::ReceiptDelivered { receipt: r, rtt }) => {
             assert_eq!(r, receipt);
-            assert!((rtt - 0.1).abs() < 1e-6, "rtt {rtt}");
+            // Two 50 ms hops, and the proof waits out the answer hold.
+            let expected = 0.1 + rns_proto::node::RESPONSE_HOLD;
+            assert!((rtt - expected).abs() < 1e-6, "rtt {rtt}");
         }
         other => panic!("not delivered: {other:?}"),
     }

@@ -6,7 +6,7 @@
 mod sim;
 
 use rns_proto::node::{Event, ProofStrategy};
-use rns_wire::packet::{Header, PacketType};
+use rns_wire::packet::{Context, Header, PacketType};
 use sim::{Sim, is_announce_for, single_destination};
 
 fn setup(seed: u64) -> (Sim, usize, usize, usize) {
@@ -129,4 +129,62 @@ fn links_from_the_client_run_through_the_instance() {
         matches!(e, Event::Link(rns_proto::node::LinkEvent::Data { .. }))
     });
     assert!(got.is_some());
+}
+
+/// Interop finding: the reference's instance relays announces to its local
+/// clients as plain announces (context NONE), even a client's answer to
+/// another client's path request; the requester's announce handlers (which
+/// skip path responses by default) then see it.
+#[test]
+fn a_clients_path_answer_reaches_the_other_clients_as_a_plain_announce() {
+    let mut sim = Sim::new(530);
+    let s = sim.endpoint("instance");
+    let mut clients = Vec::new();
+    for name in ["c1", "c2"] {
+        let c = sim.endpoint(name);
+        let m = sim.medium(0.001, 0.0);
+        let mut to_instance = rns_proto::node::InterfaceConfig::new("shared instance");
+        to_instance.is_local_shared_instance_client = true;
+        sim.attach(c, m, to_instance);
+        let mut to_client = rns_proto::node::InterfaceConfig::new(format!("client {name}"));
+        to_client.is_local_client_of_ours = true;
+        sim.attach(s, m, to_client);
+        clients.push(c);
+    }
+    let (c1, c2) = (clients[0], clients[1]);
+    let quiet = single_destination(&mut sim, c2, 531, ProofStrategy::None);
+    sim.tracing = true;
+    sim.with(c1, |n, now| n.request_path(now, &quiet));
+    let ev = sim
+        .run_until_event(c1, 5.0, is_announce_for(quiet))
+        .expect("answered");
+    assert!(
+        matches!(
+            ev,
+            Event::AnnounceReceived {
+                hops: 0,
+                is_path_response: false,
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
+    // c2 answered with a PATH_RESPONSE; the instance relayed it as NONE.
+    let from = |node: usize| {
+        sim.trace
+            .iter()
+            .filter(|t| t.node == node)
+            .filter_map(|t| t.packet())
+            .find(|p| p.packet_type == PacketType::Announce)
+            .expect("an announce")
+    };
+    assert_eq!(from(c2).context, Context::PATH_RESPONSE);
+    let relayed = from(s);
+    assert_eq!(relayed.context, Context::NONE);
+    assert_eq!(
+        relayed.header,
+        Header::Type2 {
+            transport_id: sim.node(s).transport_id()
+        }
+    );
 }

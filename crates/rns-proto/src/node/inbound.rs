@@ -148,7 +148,7 @@ impl Node {
             return;
         }
         if self.destinations.contains_key(&packet.destination) {
-            return self.deliver_local(packet, at);
+            return self.deliver_local(now, packet, at);
         }
         if !self.relay_for_shared_instance(now, packet, at) {
             self.counters.drop(DropReason::NotDeliverable);
@@ -169,7 +169,7 @@ impl Node {
     }
 
     /// DATA for one of our destinations: open, report, and prove if asked to.
-    fn deliver_local(&mut self, packet: &Packet, at: Arrival) {
+    fn deliver_local(&mut self, now: f64, packet: &Packet, at: Arrival) {
         let destination = packet.destination;
         if packet.context != Context::NONE {
             return self.counters.drop(DropReason::NotDeliverable);
@@ -191,7 +191,7 @@ impl Node {
             interface: at.interface,
         });
         if prove_all {
-            let _ = self.prove(&destination, &packet_hash, at.interface);
+            let _ = self.prove(now, &destination, &packet_hash, at.interface);
         }
     }
 }

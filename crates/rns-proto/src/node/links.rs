@@ -11,7 +11,7 @@ use super::config::InterfaceId;
 use super::inbound::Arrival;
 use super::stats::DropReason;
 use super::{Event, Node, NodeError};
-use crate::link::{Link, LinkAction, LinkId, LinkState};
+use crate::link::{Link, LinkAction, LinkEvent, LinkId, LinkState};
 
 #[derive(Debug)]
 pub(crate) struct LocalLink {
@@ -103,7 +103,14 @@ impl Node {
         local
             .link
             .handle_packet(now, packet, &mut out, &mut *self.rng);
+        // Delivery proofs of what just arrived wait out the answer hold.
+        let (proofs, out): (Vec<LinkAction>, Vec<LinkAction>) = out
+            .into_iter()
+            .partition(|a| matches!(a, LinkAction::Send(p) if is_delivery_proof(p)));
         self.apply_link_actions(now, packet.destination, out);
+        if !proofs.is_empty() {
+            self.hold_link_actions(now, packet.destination, proofs);
+        }
         true
     }
 
@@ -147,7 +154,12 @@ impl Node {
                         self.route(now, packet);
                     }
                 },
-                LinkAction::Event(e) => self.push_event(Event::Link(e)),
+                LinkAction::Event(e) => {
+                    if let LinkEvent::RequestReceived { request_id, .. } = &e {
+                        self.response_hold.request_arrived(now, id, *request_id);
+                    }
+                    self.push_event(Event::Link(e))
+                }
             }
         }
         if self
@@ -182,6 +194,12 @@ impl Node {
             .filter_map(|l| l.link.next_deadline())
             .reduce(f64::min)
     }
+}
+
+/// A proof of one delivered packet (not an LRPROOF or a resource proof).
+fn is_delivery_proof(packet: &Packet) -> bool {
+    packet.packet_type == rns_wire::packet::PacketType::Proof
+        && packet.context == rns_wire::packet::Context::NONE
 }
 
 /// Airtime of an MTU-sized packet at `bitrate` (0: unknown, no estimate).

@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 use rns_crypto::{CryptoRngCore, DestinationHash};
 use rns_wire::announce::{Announce, RandomHash};
 use rns_wire::constants::PATHFINDER_M;
-use rns_wire::packet::{Header, Packet, TransportType};
+use rns_wire::packet::{Context, Header, Packet, TransportType};
 
 use super::Node;
 use super::bounded::BoundedMap;
@@ -261,7 +261,11 @@ impl Node {
     }
 
     /// As a shared instance: every accepted announce goes to our local clients
-    /// at once, in transport form with our id, so they route through us.
+    /// at once, in transport form with our id, so they route through us, and
+    /// as a plain announce (context NONE) even when it answered a path request:
+    /// the reference's instance relays them so (observed on the wire), and its
+    /// clients' announce handlers, which skip path responses by default, see
+    /// them.
     pub(crate) fn relay_to_local_clients(&mut self, packet: &Packet, at: Arrival) {
         let clients: Vec<InterfaceId> = self
             .interfaces
@@ -277,6 +281,7 @@ impl Node {
                 transport_id: self.transport_id,
             },
             transport_type: TransportType::Transport,
+            context: Context::NONE,
             ..packet.clone()
         };
         for interface in clients {

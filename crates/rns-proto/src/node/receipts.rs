@@ -125,8 +125,11 @@ impl Node {
     /// Proves a packet one of our SINGLE destinations received, on the
     /// interface it came in on (transport nodes carry the proof back by their
     /// reverse tables).
+    /// Proves a packet that arrived at `now` (sent once the answer hold is
+    /// over: see `response_hold.rs`).
     pub(crate) fn prove(
         &mut self,
+        now: f64,
         destination: &DestinationHash,
         packet_hash: &PacketHash,
         interface: InterfaceId,
@@ -142,7 +145,8 @@ impl Node {
             ProofForm::Explicit
         };
         let proof = Proof::sign(&single.identity, packet_hash, form);
-        self.transmit(interface, &proof.to_packet(packet_hash));
+        let packet = proof.to_packet(packet_hash);
+        self.hold_transmit(now, interface, packet);
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ impl Node {
         self.release_queued_announces(now);
         self.process_path_answers(now);
         self.process_links(now);
+        self.release_held_responses(now);
         if now >= self.next_cull {
             self.cull(now);
             self.next_cull = now + CULL_INTERVAL;
@@ -32,6 +33,7 @@ impl Node {
             self.announce_queue_deadline(),
             self.path_requests.next_due(),
             self.links_deadline(),
+            self.response_hold.next_due(),
             cull,
         ]
         .into_iter()
@@ -54,6 +56,7 @@ impl Node {
         self.path_requests.cull(now);
         self.known.expire_ratchets(now);
         self.expire_queued_announces(now);
+        self.response_hold.cull(now);
     }
 
     pub fn stats(&self) -> NodeStats {
