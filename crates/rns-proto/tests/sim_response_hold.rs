@@ -133,9 +133,13 @@ fn a_held_response_dies_with_its_link() {
 fn errors_are_reported_at_once_even_when_held() {
     let (mut sim, a, b, link) = linked(540, 0.0001);
     let (id, _) = request(&mut sim, a, b, link);
-    let big = Value::Bin(vec![0; 20_000]);
-    let err = sim.with(b, |n, now| n.link_respond(now, &link, id, big));
-    assert!(err.is_err(), "a response over the link MDU is refused");
+    // A response larger than the MDU now travels as a resource, so the error
+    // checked here is answering on a link that has closed meanwhile.
+    sim.with(b, |n, now| n.close_link(now, &link)).unwrap();
+    let err = sim.with(b, |n, now| {
+        n.link_respond(now, &link, id, Value::Str("late".into()))
+    });
+    assert!(err.is_err(), "a response on a closed link is refused at once");
     assert_eq!(sim.node(b).held_responses(), 0);
 }
 
