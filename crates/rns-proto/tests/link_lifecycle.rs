@@ -226,3 +226,39 @@ fn closing_while_pending_sends_nothing() {
     net.run_for(1.0);
     assert_eq!(net.link(Side::A).stats().dropped_state, 1);
 }
+
+/// Interop finding: the 1.5.7 responder skips answering a ping that comes
+/// less than a whole interval after its own last packet. If the next ping is
+/// then due a moment after the stale time (the first one went out a little
+/// late), the initiator must still ping as it goes stale, or the responder
+/// never speaks again and the link times out.
+#[test]
+fn an_unanswered_ping_followed_by_a_late_timer_does_not_kill_the_link() {
+    let mut net = Net::established(Setup::default(), 26);
+    let heard = T0 + 2.0 * net.latency;
+    let interval = net.link(Side::A).keepalive_interval();
+    // The first ping goes out 10 ms late and gets no answer (here: it is
+    // lost, so the responder stays silent, as a 1.5.7 responder that skips
+    // it does).
+    net.run_until(heard + interval - 0.001);
+    net.muted[0] = true;
+    net.now = heard + interval + 0.01;
+    net.act(Side::A, |l, now, out, rng| l.handle_timeout(now, out, rng));
+    net.muted[0] = false;
+    // The stale time (heard + 2 intervals) comes before the next ping would.
+    net.run_until(heard + 2.0 * interval);
+    let pings = keepalives(&net, Side::A);
+    assert_eq!(pings.len(), 2, "{pings:?}");
+    assert_eq!(
+        pings[1].0,
+        heard + 2.0 * interval,
+        "pinged as it went stale"
+    );
+    net.run_for(10.0 * interval);
+    assert_eq!(net.link(Side::A).state(), LinkState::Active);
+    assert!(
+        net.events_of(Side::A).is_empty(),
+        "{:?}",
+        net.events_of(Side::A)
+    );
+}

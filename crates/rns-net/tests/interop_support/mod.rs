@@ -785,30 +785,42 @@ pub fn path_requests(t: &Topo) {
     // Our destination, found by a Python request.
     let (our_dest, our_id) = ours.serve(&[&t.name, "ours"]);
     let od = our_dest.to_hex();
-    let asker = if relayed {
+    if relayed {
         ours.announce_until(our_dest, b"rs", || {
             py.has_event("announce", &[("destination_hash", &od)])
         });
-        // `py` has the path now; a peer that joins later has not.
-        Some(t.late_peer())
-    } else {
-        None
+    }
+    // Across transports a peer that joins later asks (`py` has the path
+    // now). A transport's second rebroadcast of our announce (5 s after the
+    // first) may reach that peer before it asks; it then has the path from
+    // the announce and asks nobody: take another late peer.
+    let mut attempt = 0;
+    let (asker, ann) = loop {
+        attempt += 1;
+        let late = relayed.then(|| t.late_peer());
+        let asker = late.as_ref().unwrap_or(py);
+        let r = asker
+            .try_call_timeout(
+                "wait_path",
+                json!({"destination_hash": od, "timeout": 20}),
+                T,
+            )
+            .unwrap_or_else(|e| {
+                asker.fail(&format!(
+                    "python found no path to our {od}: {e}\n{}",
+                    ours.diag()
+                ))
+            });
+        assert_eq!(r["hops"], json!(t.hops));
+        let ann = asker.wait_for("announce", &[("destination_hash", &od)], T);
+        let rebroadcast = relayed && ann["is_path_response"] == json!(false);
+        if rebroadcast && attempt < 3 {
+            eprintln!("late peer heard a rebroadcast before asking: {ann}");
+            continue;
+        }
+        break (late, ann);
     };
-    let asker = asker.as_ref().unwrap_or(py);
-    let r = asker
-        .try_call_timeout(
-            "wait_path",
-            json!({"destination_hash": od, "timeout": 20}),
-            T,
-        )
-        .unwrap_or_else(|e| {
-            asker.fail(&format!(
-                "python found no path to our {od}: {e}\n{}",
-                ours.diag()
-            ))
-        });
-    assert_eq!(r["hops"], json!(t.hops));
-    let ann = asker.wait_for("announce", &[("destination_hash", &od)], T);
+    let _ = asker;
     assert_eq!(
         ann["is_path_response"],
         json!(t.path_response_context.1),
@@ -1249,34 +1261,56 @@ pub fn full_mdu_packets(t: &Topo, link: LinkId) {
 pub fn links_survive_idle(t: &Topo) {
     let (ours, py) = (&t.ours, &t.py);
     let (py_dest, our_dest) = meet(t, "idle");
-    let ours_link = ours.run(ours.h.open_link(dest_from_hex(&py_dest))).unwrap();
-    ours.established(ours_link);
-    let r = py.call(
-        "link_open",
-        json!({"destination_hash": our_dest.to_hex(), "app": APP,
-               "aspects": [&t.name, "idle", "ours"]}),
-    );
-    let py_link = link_from_hex(&field(&r, "link_id"));
-    py.wait_for("link_established", &[("link_id", &py_link.to_hex())], T);
-    ours.established(py_link);
-    ours.established(ours_link);
-    py.wait_for("link_established", &[("link_id", &ours_link.to_hex())], T);
 
-    // The longest keepalive interval either end uses, on either link.
-    let mut interval: f64 = 0.0;
-    for link in [ours_link, py_link] {
-        let ours_k = ours
-            .run(
-                ours.h
-                    .with_node(move |n, _| n.link(&link).map(|l| l.keepalive_interval())),
-            )
-            .unwrap()
-            .expect("link");
-        let st = py.call("link_status", json!({"link_id": link.to_hex()}));
-        let rtt = st["rtt"].as_f64().unwrap_or(0.0);
-        let py_k = rns_proto::link::keepalive_interval(rtt);
-        interval = interval.max(ours_k).max(py_k);
-    }
+    // Each end derives its keepalive interval from the RTT it measured. A
+    // 1.5.7 responder answers a ping only after a whole interval (its own)
+    // of silence, so a link lives only while the responder's interval is at
+    // most about twice the initiator's (stale time). On a loaded machine the
+    // reference's handshake RTT can come out 10-50 times the real one (its
+    // own processing), and with it its interval: both Python to Python and
+    // with us (docs/interop.md, "Keepalives"). Take links whose ends agree.
+    let mut attempt = 0;
+    let (ours_link, py_link, interval) = loop {
+        attempt += 1;
+        let ours_link = ours.run(ours.h.open_link(dest_from_hex(&py_dest))).unwrap();
+        ours.established(ours_link);
+        let r = py.call(
+            "link_open",
+            json!({"destination_hash": our_dest.to_hex(), "app": APP,
+                   "aspects": [&t.name, "idle", "ours"]}),
+        );
+        let py_link = link_from_hex(&field(&r, "link_id"));
+        py.wait_for("link_established", &[("link_id", &py_link.to_hex())], T);
+        ours.established(py_link);
+        py.wait_for("link_established", &[("link_id", &ours_link.to_hex())], T);
+        let mut intervals = Vec::new();
+        for link in [ours_link, py_link] {
+            let ours_k = ours
+                .run(
+                    ours.h
+                        .with_node(move |n, _| n.link(&link).map(|l| l.keepalive_interval())),
+                )
+                .unwrap()
+                .expect("link");
+            let st = py.call("link_status", json!({"link_id": link.to_hex()}));
+            let rtt = st["rtt"].as_f64().unwrap_or(0.0);
+            intervals.push(ours_k);
+            intervals.push(rns_proto::link::keepalive_interval(rtt));
+        }
+        let max = intervals.iter().copied().fold(0.0, f64::max);
+        let min = intervals.iter().copied().fold(f64::MAX, f64::min);
+        if max <= min * 1.5 {
+            break (ours_link, py_link, max);
+        }
+        assert!(
+            attempt < 8,
+            "keepalive intervals never agreed: {intervals:?}"
+        );
+        eprintln!("keepalive intervals disagree ({intervals:?}): new links");
+        for link in [ours_link, py_link] {
+            let _ = ours.run(ours.h.close_link(link));
+        }
+    };
     let idle = 2.0 * interval + 2.0;
     t.clock.mark(&format!(
         "idling {idle:.1}s (keepalive interval {interval:.1}s)"
@@ -1289,12 +1323,23 @@ pub fn links_survive_idle(t: &Topo) {
     // (docs/interop.md, "Keepalives").
     let start = Instant::now();
     let no_close = |link: LinkId| {
+        let which = if link == ours_link {
+            "our link (we initiated)"
+        } else {
+            "python's link (python initiated)"
+        };
         let st = py.call("link_status", json!({"link_id": link.to_hex()}));
-        assert_ne!(st["status"], json!(4), "python closed {link}: {st}");
         let state = ours.run(ours.h.link_state(link)).unwrap();
-        if matches!(state, None | Some(rns_proto::node::LinkState::Closed)) {
+        let closed = matches!(state, None | Some(rns_proto::node::LinkState::Closed));
+        if st["status"] == json!(4) || closed {
+            let events: Vec<_> = py
+                .events()
+                .into_iter()
+                .filter(|e| e["link_id"] == json!(link.to_hex()))
+                .collect();
             ours.fail(&format!(
-                "our end of {link} closed after {:.3}s",
+                "{which} {link} closed after {:.3}s (idle {idle:.1}s): python {st}, \
+                 python's events {events:?}, our state {state:?}",
                 start.elapsed().as_secs_f64()
             ));
         }

@@ -148,11 +148,18 @@ impl Link {
             }
             return;
         }
-        if self.initiator && now >= self.timers.keepalive_due() {
+        // Ping when due, and at the latest as the link goes stale: a 1.5.7
+        // responder leaves a ping unanswered when it came less than a whole
+        // interval after the responder's own last packet, and a timer that
+        // fires a little late can push our next ping past the stale time;
+        // with no ping then, the responder never speaks and the link dies
+        // (interop finding, docs/interop.md).
+        let stale = now >= self.timers.stale_due();
+        if self.initiator && (now >= self.timers.keepalive_due() || stale) {
             self.timers.last_keepalive = now;
             self.send_keepalive(now, Keepalive::Request, out);
         }
-        if now >= self.timers.stale_due() {
+        if stale {
             self.state = LinkState::Stale;
             self.timers.stale_since = now;
         }
