@@ -139,7 +139,10 @@ fn errors_are_reported_at_once_even_when_held() {
     let err = sim.with(b, |n, now| {
         n.link_respond(now, &link, id, Value::Str("late".into()))
     });
-    assert!(err.is_err(), "a response on a closed link is refused at once");
+    assert!(
+        err.is_err(),
+        "a response on a closed link is refused at once"
+    );
     assert_eq!(sim.node(b).held_responses(), 0);
 }
 
