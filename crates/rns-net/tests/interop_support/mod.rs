@@ -418,10 +418,8 @@ impl Topo {
         let ours = OurNode::start(name, &RnsConfig::new(tmp.join("ours")).tcp_client(port));
         ours.wait_online(1);
         py.wait_online(2);
-        let late = move |tmp: &TempDir| {
-            let dir = tmp.join(format!("late-{}", interop::unique_token()));
-            PyPeer::spawn_config(&RnsConfig::new(dir).tcp_server(free_port()).write())
-        };
+        // One hop: the Python peer itself asks; no late peer is needed.
+        let late = |_: &TempDir| -> PyPeer { panic!("no late peer on a one-hop topology") };
         clock.mark("up");
         Topo {
             name: name.to_string(),
@@ -627,10 +625,8 @@ impl Topo {
         let py = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).udp(pp, po).write());
         py.wait_online(1);
         ours.wait_online(1);
-        let late = move |tmp: &TempDir| {
-            let dir = tmp.join(format!("late-{}", interop::unique_token()));
-            PyPeer::spawn_config(&RnsConfig::new(dir).tcp_server(free_port()).write())
-        };
+        // One hop: the Python peer itself asks; no late peer is needed.
+        let late = |_: &TempDir| -> PyPeer { panic!("no late peer on a one-hop topology") };
         clock.mark("up");
         Topo {
             name: name.to_string(),
