@@ -58,6 +58,7 @@ pub mod config;
 pub mod driver;
 mod error;
 pub mod interface;
+mod rpc;
 pub mod storage;
 
 pub use config::{ConfigError, ConfigWarning, ParsedConfig, ReticulumConfig};

@@ -387,10 +387,6 @@ pub struct Topo {
     /// and never answers from its cache; with a Python client in our place a
     /// peer on the network found no path (docs/interop.md).
     pub behind_instance_for_python: bool,
-    /// Whether a Python responder can accept our LINKIDENTIFY. Not behind our
-    /// shared instance: the reference client asks its instance over the RPC
-    /// control plane (`is_blackholed`) and ours has none yet (docs/interop.md).
-    pub python_accepts_identify: bool,
     /// A way for a fresh Python peer to join next to `py` (for "path request
     /// to a destination this peer never heard announced").
     late_peer: Box<dyn Fn(&TempDir) -> PyPeer + Send>,
@@ -427,7 +423,6 @@ impl Topo {
             py,
             hops: 1,
             path_response_context: (true, true),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -456,7 +451,6 @@ impl Topo {
             py,
             hops: 1,
             path_response_context: (true, true),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -488,7 +482,6 @@ impl Topo {
             py,
             hops: 0,
             path_response_context: (false, false),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -526,7 +519,6 @@ impl Topo {
             py,
             hops: 1,
             path_response_context: (false, true),
-            python_accepts_identify: true,
             behind_instance_for_python: true,
             late_peer: Box::new(late),
             clock,
@@ -566,7 +558,6 @@ impl Topo {
             py,
             hops: 3,
             path_response_context: (true, true),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -605,7 +596,6 @@ impl Topo {
             py,
             hops: 2,
             path_response_context: (true, true),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -634,7 +624,6 @@ impl Topo {
             py,
             hops: 1,
             path_response_context: (true, true),
-            python_accepts_identify: true,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -668,7 +657,6 @@ impl Topo {
             py,
             hops: 0,
             path_response_context: (true, true),
-            python_accepts_identify: false,
             behind_instance_for_python: false,
             late_peer: Box::new(late),
             clock,
@@ -901,12 +889,10 @@ pub fn links_we_initiate(t: &Topo) {
     full_mdu_packets(t, link);
 
     let me = PrivateIdentity::generate(&mut OsRng);
-    let identified = t.python_accepts_identify.then(|| {
-        ours.run(ours.h.link_identify(link, me.clone())).unwrap();
-        let ident = py.wait_for("link_identified", &[("link_id", &lh)], T);
-        assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
-        me.hash()
-    });
+    ours.run(ours.h.link_identify(link, me.clone())).unwrap();
+    let ident = py.wait_for("link_identified", &[("link_id", &lh)], T);
+    assert_eq!(field(&ident, "identity_hash"), me.hash().to_hex());
+    let identified = Some(me.hash());
 
     let request = ours
         .run(ours.h.link_request(
