@@ -175,3 +175,41 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Direction, conn: usize, sha
     }
     let _ = to.shutdown(Shutdown::Write);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_unescaped_frames_both_ways() {
+        let target = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = target.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = target.accept().expect("accept");
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).expect("read");
+            // Echo it back as one frame.
+            s.write_all(&buf[..n]).expect("write");
+        });
+        let tap = FrameTap::new(port);
+        let mut c = TcpStream::connect(("127.0.0.1", tap.port())).expect("connect");
+        // Payload 01 7e 7d 02, escaped: 01 7d5e 7d5d 02.
+        c.write_all(&[0x7e, 0x01, 0x7d, 0x5e, 0x7d, 0x5d, 0x02, 0x7e])
+            .expect("send");
+        let mut back = [0u8; 8];
+        c.read_exact(&mut back).expect("echo");
+        server.join().expect("server");
+        let ok = crate::wait_until(std::time::Duration::from_secs(5), || {
+            tap.frames().len() == 2
+        });
+        assert!(ok, "{}", tap.dump());
+        let frames = tap.frames();
+        // The two directions are recorded by two threads: in either order.
+        for dir in [Direction::ToTarget, Direction::FromTarget] {
+            let f = frames.iter().find(|f| f.direction == dir).expect("frame");
+            assert_eq!(f.bytes, vec![0x01, 0x7e, 0x7d, 0x02]);
+            assert_eq!(f.connection, 0);
+        }
+        assert!(tap.dump().contains("017e7d02"));
+    }
+}

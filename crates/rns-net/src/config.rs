@@ -113,6 +113,10 @@ pub struct ReticulumConfig {
     pub shared_instance_port: u16,
     pub instance_control_port: u16,
     pub shared_instance_type: SharedInstanceType,
+    /// The key of the shared instance's RPC control plane, as hex; without
+    /// it the key is derived from the transport identity (§15), so programs
+    /// with other config directories need it set.
+    pub rpc_key: Option<String>,
     pub panic_on_interface_error: bool,
     pub use_implicit_proof: bool,
     pub respond_to_probes: bool,
@@ -133,6 +137,7 @@ impl Default for ReticulumConfig {
             shared_instance_port: DEFAULT_SHARED_INSTANCE_PORT,
             instance_control_port: DEFAULT_INSTANCE_CONTROL_PORT,
             shared_instance_type: SharedInstanceType::default(),
+            rpc_key: None,
             panic_on_interface_error: false,
             use_implicit_proof: true,
             respond_to_probes: false,
@@ -218,6 +223,11 @@ impl ReticulumConfig {
             && !v.is_empty()
         {
             self.instance_name = v.to_string();
+        }
+        if let Some(v) = s.get("rpc_key")
+            && !v.is_empty()
+        {
+            self.rpc_key = Some(v.to_string());
         }
         if let Some(v) = s.get("shared_instance_port") {
             self.shared_instance_port =

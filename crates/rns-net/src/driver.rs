@@ -28,6 +28,7 @@ pub use start::InstanceRole;
 use crate::cancel::CancelSource;
 use crate::config::{ConfigWarning, InterfaceEntry, ReticulumConfig, write_default_if_missing};
 use crate::error::NetError;
+use crate::interface::local::LocalEndpoint;
 use crate::interface::{EVENT_QUEUE, IfaceCtx};
 use crate::storage::{self, KnownDestination, KnownDestinations, StorageError};
 
@@ -161,6 +162,7 @@ impl Reticulum {
             (None, None) => PrivateIdentity::generate(&mut OsRng),
         };
         let transport_id = identity.hash();
+        let rpc_key = rpc_key(&self.config, &identity);
         let mut node_config = NodeConfig::new(identity);
         node_config.transport_enabled = self.config.enable_transport;
         node_config.use_implicit_proof = self.config.use_implicit_proof;
@@ -197,6 +199,22 @@ impl Reticulum {
             }
         };
 
+        // The shared instance's control plane, for the reference's clients.
+        // Not being able to serve it costs those clients some queries, not
+        // the instance: a warning, not an error.
+        let mut warnings = started.warnings;
+        let rpc = if role == InstanceRole::SharedInstance {
+            match LocalEndpoint::rpc_from_config(&self.config).bind().await {
+                Ok(listener) => Some((listener, ctx.cancel.clone())),
+                Err(e) => {
+                    warnings.push(format!("shared instance RPC not served: {e}"));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
         let persistence = storage_dir.map(|storage_dir| actor::Persistence {
@@ -215,18 +233,44 @@ impl Reticulum {
             persistence,
         );
         let join = tokio::spawn(actor.run());
-        Ok(ReticulumHandle::new(
+        let handle = ReticulumHandle::new(
             cmd_tx,
             events_tx,
             handle::Shared {
                 transport_id,
                 role,
                 listeners: started.listeners,
-                warnings: started.warnings,
+                warnings,
                 join: std::sync::Mutex::new(Some(join)),
             },
-        ))
+        );
+        if let Some((listener, cancel)) = rpc {
+            tokio::spawn(crate::rpc::run(listener, rpc_key, handle.clone(), cancel));
+        }
+        Ok(handle)
     }
+}
+
+/// The key of the shared instance's RPC control plane: the configured
+/// `rpc_key` (hex), else the SHA-256 of the transport identity's private key
+/// (§15).
+fn rpc_key(config: &ReticulumConfig, identity: &PrivateIdentity) -> Vec<u8> {
+    config
+        .rpc_key
+        .as_deref()
+        .and_then(parse_hex)
+        .unwrap_or_else(|| rns_crypto::full_hash(identity.to_private_bytes().as_ref()).to_vec())
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.is_empty() || !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .collect()
 }
 
 /// The addresses the configured listeners bound, by interface name.

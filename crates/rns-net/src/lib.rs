@@ -4,8 +4,10 @@
 //! Owns: the one task per instance that owns the sans-IO [`rns_proto::node::Node`]
 //! ([`Reticulum`] starts it, [`ReticulumHandle`] talks to it); the interfaces
 //! (TCP client and server, UDP, the shared instance's local socket) as tasks
-//! that move framed bytes; the config file ([`config`]); the clock ([`now`]);
-//! and what is kept on disk under `<configdir>/storage/` ([`storage`]).
+//! that move framed bytes; as the shared instance, the RPC control plane the
+//! reference's local programs query; the config file ([`config`]); the clock
+//! ([`now`]); and what is kept on disk under `<configdir>/storage/`
+//! ([`storage`]).
 //! Does not own: protocol logic (all in `rns-proto`), framing codecs
 //! (`rns-wire`), the runtime (the binary picks it) or logging.
 //!
@@ -58,6 +60,7 @@ pub mod config;
 pub mod driver;
 mod error;
 pub mod interface;
+mod rpc;
 pub mod storage;
 
 pub use config::{ConfigError, ConfigWarning, ParsedConfig, ReticulumConfig};

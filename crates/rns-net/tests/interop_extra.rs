@@ -18,14 +18,47 @@ fn ours_shared_unix(name: &str) -> Topo {
 scenarios!(udp_pair, Topo::udp);
 scenarios!(ours_shared_instance_unix, ours_shared_unix);
 
-/// Known gap: a Python responder behind our shared instance cannot accept
-/// LINKIDENTIFY, because the reference client checks the identity with its
-/// instance over the RPC control plane, which our instance does not serve yet
-/// (docs/interop.md, "Interop findings").
+fn ours_shared_tcp(name: &str) -> Topo {
+    Topo::ours_shared_instance(name, SharedInstance::free_tcp())
+}
+
+/// Interop finding 4: a Python responder behind our shared instance checks a
+/// LINKIDENTIFY with the instance over RPC (`is_blackholed`); ours serves it,
+/// on the abstract socket and on the TCP control port.
 #[test]
-#[ignore = "our shared instance has no RPC control plane yet"]
 fn identify_to_python_behind_our_shared_instance() {
     identify_to_python(&ours_shared_unix("ours-shared-ident"));
+    identify_to_python(&ours_shared_tcp("ours-shared-tcp-ident"));
+}
+
+/// A Python client reads our instance's path table over RPC (`rnpath -t`,
+/// `rnstatus` do the same).
+#[test]
+fn python_reads_our_path_table_over_rpc() {
+    for t in [
+        ours_shared_unix("ours-shared-rpc"),
+        ours_shared_tcp("ours-shared-tcp-rpc"),
+    ] {
+        let (py_dest, our_dest) = meet(&t, "rpc");
+        let table = t.py.call("path_table", serde_json::json!({}));
+        let paths = table["paths"].as_array().cloned().unwrap_or_default();
+        // The instance's own destinations are local (no path entry); the
+        // Python client's is a path of ours, 0 hops away through the socket.
+        let entry = paths
+            .iter()
+            .find(|e| e["hash"] == serde_json::json!(py_dest))
+            .unwrap_or_else(|| panic!("no {py_dest} in {table}"));
+        assert_eq!(entry["hops"], serde_json::json!(0), "{entry}");
+        assert!(
+            entry["expires"].as_f64().unwrap_or(0.0) > interop_now(),
+            "{entry}"
+        );
+        assert!(
+            !paths
+                .iter()
+                .any(|e| e["hash"] == serde_json::json!(our_dest.to_hex()))
+        );
+    }
 }
 
 macro_rules! relay_scenarios {

@@ -27,6 +27,12 @@
 //!   requests excepted).
 //! * Behind a shared instance, the instance's transport id is learned from the
 //!   HEADER_2 form in which it relays every announce to its clients.
+//! * Link responses and delivery proofs leave no sooner than
+//!   [`RESPONSE_HOLD`] (5 ms) after what they answer arrived: the reference
+//!   drops answers that beat its own receipt bookkeeping (interop finding;
+//!   see `node/response_hold.rs`).
+//! * As a shared instance, announces go to local clients with context NONE,
+//!   path responses included, as the reference's instance sends them.
 
 mod announces;
 mod bounded;

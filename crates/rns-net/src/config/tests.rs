@@ -103,10 +103,19 @@ fn stock_style_config() {
     assert_eq!(c.shared_instance_port, 37428);
     assert_eq!(c.loglevel, 4);
     assert!(c.use_implicit_proof);
+    assert_eq!(c.rpc_key, None);
     assert_eq!(c.interfaces.len(), 1);
     assert!(c.interfaces[0].enabled);
     assert!(matches!(c.interfaces[0].kind, InterfaceKind::Auto(_)));
     assert!(p.warnings.is_empty());
+}
+
+#[test]
+fn rpc_key_is_read() {
+    let c = ReticulumConfig::parse("[reticulum]\n  rpc_key = 00ff\n")
+        .unwrap()
+        .config;
+    assert_eq!(c.rpc_key.as_deref(), Some("00ff"));
 }
 
 #[test]

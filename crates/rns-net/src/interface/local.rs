@@ -43,6 +43,15 @@ impl LocalEndpoint {
         }
     }
 
+    /// Where the instance's RPC control plane listens: `rns/<name>/rpc` in
+    /// the abstract namespace, or TCP `instance_control_port`.
+    pub fn rpc_from_config(config: &ReticulumConfig) -> Self {
+        match Self::from_config(config) {
+            LocalEndpoint::Abstract(name) => LocalEndpoint::Abstract(format!("{name}/rpc")),
+            LocalEndpoint::Tcp(_) => LocalEndpoint::Tcp(config.instance_control_port),
+        }
+    }
+
     /// Connects to a running instance.
     pub(crate) async fn connect(&self) -> io::Result<Box<dyn ByteStream>> {
         match self {

@@ -26,7 +26,7 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
-    async fn accept(&self) -> std::io::Result<(Box<dyn ByteStream>, String)> {
+    pub(crate) async fn accept(&self) -> std::io::Result<(Box<dyn ByteStream>, String)> {
         match self {
             Listener::Tcp(l) => {
                 let (sock, peer) = l.accept().await?;

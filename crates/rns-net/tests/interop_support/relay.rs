@@ -26,9 +26,6 @@ pub struct TransportTopo {
     /// forwarded to the other clients, and the answer is relayed as a plain
     /// announce (context NONE), as the reference's instance does.
     pub shared_instance: bool,
-    /// Whether a Python responder can accept LINKIDENTIFY here (not behind our
-    /// shared instance: see `Topo::python_accepts_identify`).
-    pub python_accepts_identify: bool,
     /// How a late peer attaches to our node, so its path requests reach us
     /// first.
     late: Attach,
@@ -62,7 +59,6 @@ impl TransportTopo {
             b,
             hops: 2,
             shared_instance: false,
-            python_accepts_identify: true,
             late: Attach::Tcp(p),
             clock,
             daemons: Vec::new(),
@@ -97,7 +93,6 @@ impl TransportTopo {
             b,
             hops: 3,
             shared_instance: false,
-            python_accepts_identify: true,
             late: Attach::Tcp(p1),
             clock,
             daemons: vec![t],
@@ -124,7 +119,6 @@ impl TransportTopo {
             b,
             hops: 0,
             shared_instance: true,
-            python_accepts_identify: false,
             late: Attach::Shared(inst),
             clock,
             daemons: Vec::new(),
@@ -276,12 +270,10 @@ fn open(client: &PyPeer, server: &PyPeer, dest: &str, aspects: &[&str]) -> Strin
     lh
 }
 
-fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str, identify: bool) {
-    if identify {
-        client.call("link_identify", json!({"link_id": lh, "identity": "own"}));
-        let ident = server.wait_for("link_identified", &[("link_id", lh)], T);
-        assert_eq!(field(&ident, "identity_hash"), client.identity_hash());
-    }
+fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str) {
+    client.call("link_identify", json!({"link_id": lh, "identity": "own"}));
+    let ident = server.wait_for("link_identified", &[("link_id", lh)], T);
+    assert_eq!(field(&ident, "identity_hash"), client.identity_hash());
     let r = client.call(
         "link_request",
         json!({"link_id": lh, "path": "/echo", "data": bin(b"over our node"), "timeout": 15}),
@@ -298,7 +290,7 @@ fn identify_and_echo(client: &PyPeer, server: &PyPeer, lh: &str, identify: bool)
         map_get(resp, "remote_identity")
             .and_then(unbin)
             .map(|b| to_hex(&b)),
-        identify.then(|| client.identity_hash())
+        Some(client.identity_hash())
     );
     let r = client.call(
         "link_send",
@@ -328,12 +320,12 @@ pub fn relay_links(t: &TransportTopo) {
     let lh = open(&t.a, &t.b, &b_dest, &b_aspects);
     t.clock.mark("link a -> b established across our node");
     full_mdu(&t.a, &t.b, &lh, t);
-    identify_and_echo(&t.a, &t.b, &lh, t.python_accepts_identify);
+    identify_and_echo(&t.a, &t.b, &lh);
     close(&t.b, &t.a, &lh, "destination_closed");
     t.clock.mark("a -> b: identified, echoed, closed by b");
 
     let lh = open(&t.b, &t.a, &a_dest, &a_aspects);
-    identify_and_echo(&t.b, &t.a, &lh, t.python_accepts_identify);
+    identify_and_echo(&t.b, &t.a, &lh);
     close(&t.b, &t.a, &lh, "initiator_closed");
     t.clock.mark("b -> a: identified, echoed, closed by b");
 }

@@ -6,6 +6,8 @@
 //! 0xFE only when it has sent nothing for one keepalive interval (1.5.7). A link
 //! that hears nothing for two intervals goes Stale, and after one more grace
 //! period of rtt × 4 + 5 s it sends LINKCLOSE and closes with reason Timeout.
+//! The initiator also pings as its link goes Stale, in case its last ping
+//! went unanswered and the next one would come only after the stale time.
 
 use rns_crypto::CryptoRngCore;
 use rns_wire::link::{Keepalive, link_packet};

@@ -122,11 +122,10 @@ impl Node {
             .reduce(f64::min);
     }
 
-    /// Proves a packet one of our SINGLE destinations received, on the
-    /// interface it came in on (transport nodes carry the proof back by their
-    /// reverse tables).
-    /// Proves a packet that arrived at `now` (sent once the answer hold is
-    /// over: see `response_hold.rs`).
+    /// Proves a packet one of our SINGLE destinations received at `now`, on
+    /// the interface it came in on (transport nodes carry the proof back by
+    /// their reverse tables). The proof leaves once the answer hold is over
+    /// (see `response_hold.rs`).
     pub(crate) fn prove(
         &mut self,
         now: f64,

@@ -14,13 +14,14 @@
 //! sealed at once (errors reach the caller as usual) but transmitted only when
 //! `RESPONSE_HOLD` has passed since the request arrived; a delivery proof
 //! (single packet or link packet) likewise leaves `RESPONSE_HOLD` after the
-//! packet it proves (on a link, at most half the sender's receipt timeout of
-//! rtt × 6, at least 5 ms: a proof held longer would fail a fast sender's
-//! receipt, Rust to Rust over loopback for one). The hold does not look at the link's RTT: on loopback
-//! the measured RTT is mostly the requester's own handshake work, largest
-//! exactly when the requester is slow and its window widest; and on slow
-//! links 5 ms more is noise. A link that closes meanwhile loses its held
-//! packets, as anything sent into a closing link would be lost.
+//! packet it proves. Otherwise the hold does not look at the link's RTT: on
+//! loopback the measured RTT is mostly the requester's own handshake work,
+//! largest exactly when the requester is slow and its window widest; and on
+//! slow links 5 ms more is noise. The one exception: a link proof is held at
+//! most half the sender's receipt timeout (rtt × 6, at least 5 ms), or a fast
+//! sender's receipt (ours, over loopback) would time out first. A link that
+//! closes meanwhile loses its held packets, as anything sent into a closing
+//! link would be lost.
 
 use std::collections::HashMap;
 
