@@ -115,7 +115,14 @@ impl Message {
     }
 
     /// Signs the message with the source identity and packs it, without a stamp.
-    pub fn sign(self, source: &PrivateIdentity) -> PackedMessage {
+    ///
+    /// Field values are first put in the form the reference gives them (float32
+    /// becomes float64): a receiver re-encodes them to hash a stamped message, and
+    /// must get the bytes we signed.
+    pub fn sign(mut self, source: &PrivateIdentity) -> PackedMessage {
+        if let Value::Map(pairs) = python::reencode(&self.fields.to_value()) {
+            self.fields = Fields::from_pairs(pairs);
+        }
         let head = self.head();
         let hashed_payload = encode(&Value::Array(head.clone()));
         let message_id = message_id(&self.destination_hash, &self.source_hash, &hashed_payload);
