@@ -12,8 +12,8 @@ use rns_crypto::ecdh::X25519Keypair;
 use rns_crypto::hash::full_hash;
 use rns_crypto::token::IV_LEN;
 use rns_crypto::{
-    CryptoError, CryptoRngCore, DecryptError, DestinationHash, PrivateIdentity, PublicIdentity,
-    Ratchet,
+    CryptoError, CryptoRngCore, DecryptError, DestinationHash, IdentityHash, PrivateIdentity,
+    PublicIdentity, Ratchet, destination_hash, name_hash,
 };
 
 use crate::message::DESTINATION_LENGTH;
@@ -140,6 +140,17 @@ pub fn plan(
 pub enum PlanError {
     #[error("paper container of {0} bytes exceeds the paper maximum of {PAPER_MDU}")]
     TooLargeForPaper(usize),
+}
+
+/// The `lxmf.delivery` destination of an identity: where its messages go, and
+/// the `source_hash` of the messages it sends.
+pub fn delivery_destination(identity: &IdentityHash) -> DestinationHash {
+    destination_hash(&name_hash("lxmf.delivery"), Some(identity))
+}
+
+/// The `lxmf.propagation` destination of a propagation node's identity.
+pub fn propagation_destination(identity: &IdentityHash) -> DestinationHash {
+    destination_hash(&name_hash("lxmf.propagation"), Some(identity))
 }
 
 /// The opportunistic packet's data: the packed message without its destination.

@@ -10,6 +10,26 @@
 //! Does not own: the router (queues, retries, links, which peers we know) nor
 //! where stamp searches run; a search is a plain function with a budget and a
 //! cancel check so the driver decides.
+//!
+//! # Sending, piece by piece
+//!
+//! 1. `Message::new(dest, delivery::delivery_destination(&me.hash()), now, title,
+//!    content)`, set `fields`, then `.sign(&me)` → [`PackedMessage`].
+//! 2. If the recipient asks for a stamp: use a [`Ticket`] it gave us
+//!    (`ticket.stamp_for(id)`), or search one with
+//!    `Workblock::for_message(id).search(cost, stamp::random_start(rng), budget,
+//!    &mut cancelled)`; then `.with_stamp(Some(stamp))` (the id does not change).
+//! 3. Pick the way with [`delivery::plan`]: opportunistic sends
+//!    [`delivery::opportunistic_data`]; direct sends `packed()`; propagated and
+//!    paper [`delivery::seal`] it for the recipient (to its ratchet if known).
+//!    Propagated then adds a propagation stamp ([`propagation::search_stamp`],
+//!    [`propagation::stamped_entry`]) and sends [`propagation::submission`];
+//!    paper turns the container into [`paper::uri`].
+//!
+//! Receiving: [`delivery::from_opportunistic_data`] or [`delivery::open`] (or
+//! [`paper::parse_uri`] first) gives the packed bytes; [`unpack`] them with the
+//! source identity if known; check the stamp with
+//! [`ticket::validate_message_stamp`].
 
 pub mod delivery;
 pub mod fields;

@@ -108,6 +108,14 @@ fn hashes_are_lxmf_delivery_destinations() {
     };
     assert_eq!(delivery(src.public()).0, hex_array(&v, "source_hash"));
     assert_eq!(delivery(dst.public()).0, hex_array(&v, "destination_hash"));
+    assert_eq!(
+        delivery::delivery_destination(&src.hash()),
+        delivery(src.public())
+    );
+    assert_eq!(
+        delivery::propagation_destination(&src.hash()),
+        destination_hash_for("lxmf", &["propagation"], Some(&src.hash())).unwrap()
+    );
 }
 
 #[test]
