@@ -36,6 +36,7 @@ pub mod fields;
 pub mod message;
 pub mod paper;
 pub mod propagation;
+pub mod router;
 pub mod stamp;
 pub mod ticket;
 
