@@ -7,9 +7,36 @@
 //! limits between packet and resource ([`delivery`]); propagation submissions
 //! and stamps ([`propagation`]); proof-of-work stamps and peering keys
 //! ([`stamp`]); tickets ([`ticket`]); `lxm://` URIs ([`paper`]).
-//! Does not own: the router (queues, retries, links, which peers we know) nor
-//! where stamp searches run; a search is a plain function with a budget and a
-//! cancel check so the driver decides.
+//! The router: [`router`] is its sans-IO core (outbound queue, states,
+//! retries, links per recipient, inbound acceptance, announces), driven by
+//! `handle_*(now, ..)` / `poll_*` calls; [`driver`] runs it on tokio over an
+//! rns-net `ReticulumHandle` (the only module that does I/O; stamp searches go
+//! to the blocking pool and can be cancelled). Not yet: propagated delivery
+//! and sync through a propagation node, tickets in the router, paper ingest.
+//!
+//! # The router from an application
+//!
+//! ```no_run
+//! # async fn demo(net: rns_net::ReticulumHandle) -> Result<(), lxmf::driver::DriverError> {
+//! use lxmf::driver::LxmfRouter;
+//! use lxmf::router::{RouterConfig, RouterEvent};
+//! let router = LxmfRouter::start(net, RouterConfig::default());
+//! let me = router
+//!     .add_identity(rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng), Some("Alice".into()), None)
+//!     .await?;
+//! router.announce(me).await?;
+//! let mut events = router.subscribe();
+//! # let bob = me;
+//! let id = router
+//!     .send(lxmf::Message::new(bob, me, rns_net::now(), "hi", "hello"), lxmf::Method::Direct)
+//!     .await?;
+//! while let Ok(ev) = events.recv().await {
+//!     if let RouterEvent::Outbound(s) = ev && s.id == id && s.state == lxmf::State::Delivered {
+//!         break;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 //!
 //! # Sending, piece by piece
 //!
@@ -32,6 +59,7 @@
 //! [`ticket::validate_message_stamp`].
 
 pub mod delivery;
+pub mod driver;
 pub mod fields;
 pub mod message;
 pub mod paper;

@@ -212,6 +212,15 @@ pub enum ActionError {
     Other(String),
 }
 
+/// How an outgoing resource ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceOutcome {
+    Complete,
+    /// The recipient refused it.
+    Rejected,
+    Failed,
+}
+
 /// One of our delivery identities.
 #[derive(Debug, Clone)]
 pub(crate) struct Local {
@@ -345,6 +354,13 @@ impl Router {
             return Some(status_of(id, m));
         }
         self.finished.iter().rev().find(|s| &s.id == id).cloned()
+    }
+
+    /// Whether a queued or in-flight message is addressed to `destination`.
+    pub fn has_outbound_to(&self, destination: &DestinationHash) -> bool {
+        self.outbound
+            .values()
+            .any(|m| m.packed.message().destination_hash == *destination)
     }
 
     /// Messages queued or in flight.

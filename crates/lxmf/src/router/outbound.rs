@@ -5,7 +5,9 @@ use rns_crypto::{DestinationHash, PacketHash};
 use rns_proto::node::{LinkId, ReceiptId};
 use rns_proto::resource::ResourceHash;
 
-use super::{Action, ActionError, OutLink, Outbound, Router, Stage, SubmitError, status_of};
+use super::{
+    Action, ActionError, OutLink, Outbound, ResourceOutcome, Router, Stage, SubmitError, status_of,
+};
 use crate::delivery::{Method, Representation, State, opportunistic_data, plan};
 use crate::message::{Message, MessageId, PackedMessage};
 
@@ -467,21 +469,23 @@ impl Router {
         self.emit_status(&id);
     }
 
-    /// An outgoing resource ended: proved (delivered) or not.
+    /// An outgoing resource ended: proved (delivered), refused by the
+    /// recipient (rejected, final: it would refuse it again, e.g. over its
+    /// delivery size limit), or failed (retried).
     pub fn handle_resource_concluded(
         &mut self,
         now: f64,
         link: &LinkId,
         hash: &ResourceHash,
-        complete: bool,
+        outcome: ResourceOutcome,
     ) {
         let Some(id) = self.find(|s| *s == Stage::AwaitResource(*link, Some(*hash))) else {
             return;
         };
-        if complete {
-            self.delivered(now, &id);
-        } else {
-            self.retry(now, &id);
+        match outcome {
+            ResourceOutcome::Complete => self.delivered(now, &id),
+            ResourceOutcome::Rejected => self.finish(&id, State::Rejected),
+            ResourceOutcome::Failed => self.retry(now, &id),
         }
     }
 

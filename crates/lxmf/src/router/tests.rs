@@ -305,7 +305,7 @@ fn large_opportunistic_goes_direct_as_a_resource_with_progress() {
         )
     );
     s.router
-        .handle_resource_concluded(T0 + 0.4, &link, &hash, true);
+        .handle_resource_concluded(T0 + 0.4, &link, &hash, ResourceOutcome::Complete);
     assert_eq!(s.router.status(&id).unwrap().state, State::Delivered);
     // The link stays for the next message, then idles out.
     let id2 = s
@@ -351,6 +351,13 @@ fn a_link_that_closes_mid_transfer_retries_the_same_message() {
     s.router
         .handle_resource_started(T0, &id, &link, Ok(ResourceHash([5; 32])));
     s.router.handle_link_closed(T0 + 2.0, &link);
+    // Too late to matter: the resource's fate after its link closed.
+    s.router.handle_resource_concluded(
+        T0 + 2.0,
+        &link,
+        &ResourceHash([5; 32]),
+        ResourceOutcome::Complete,
+    );
     let st = s.router.status(&id).unwrap();
     assert_eq!((st.state, st.attempts), (State::Outbound, 1));
     s.router.handle_timeout(T0 + 12.0);
@@ -570,4 +577,25 @@ fn several_identities_send_and_receive_independently() {
         s.router.submit(T0, stranger, Method::Direct),
         Err(SubmitError::UnknownSource(_))
     ));
+}
+
+#[test]
+fn a_refused_resource_is_rejected_for_good() {
+    let mut s = setup();
+    announce(&mut s, T0, None);
+    let id = s
+        .router
+        .submit(T0, message(&s, &[7u8; 2000]), Method::Direct)
+        .unwrap();
+    let link = DestinationHash([9; 16]);
+    actions(&mut s.router);
+    s.router.handle_link_opening(T0, &s.peer, Ok(link));
+    s.router.handle_link_established(T0, &link);
+    actions(&mut s.router);
+    let hash = ResourceHash([5; 32]);
+    s.router.handle_resource_started(T0, &id, &link, Ok(hash));
+    s.router
+        .handle_resource_concluded(T0, &link, &hash, ResourceOutcome::Rejected);
+    assert_eq!(s.router.status(&id).unwrap().state, State::Rejected);
+    assert_eq!(s.router.outbound_len(), 0);
 }
