@@ -595,7 +595,9 @@ class Peer:
                     content=content.decode("utf-8", "replace"), content_hex=hx(content),
                     fields=to_tagged(lxm.fields or {}), method=getattr(lxm, "method", None),
                     timestamp=getattr(lxm, "timestamp", None),
-                    signature_validated=bool(getattr(lxm, "signature_validated", False)))
+                    signature_validated=bool(getattr(lxm, "signature_validated", False)),
+                    stamp_valid=bool(getattr(lxm, "stamp_valid", False)),
+                    stamp_value=getattr(lxm, "stamp_value", None))
 
     def cmd_lxmf_start(self, a):
         import LXMF
@@ -604,7 +606,11 @@ class Peer:
         ident = self.get_identity(a.get("identity"))
         storage = os.path.join(self.configdir, "lxmf")
         os.makedirs(storage, exist_ok=True)
-        router = LXMF.LXMRouter(identity=ident, storagepath=storage)
+        options = {}
+        for key in ("delivery_limit", "enforce_stamps"):
+            if a.get(key) is not None:
+                options[key] = a[key]
+        router = LXMF.LXMRouter(identity=ident, storagepath=storage, **options)
         stamp_cost = a.get("stamp_cost")
         dest = router.register_delivery_identity(ident, display_name=a.get("display_name"),
                                                  stamp_cost=stamp_cost)
