@@ -475,6 +475,35 @@ fn rnsd_shared_instance_messages_both_ways() {
     introduce(&ours, &py);
     messages_both_ways(&ours, &py, false);
 
+    // A second identity of ours on the same router and transport: it receives
+    // and sends on its own.
+    let second = ours
+        .rt
+        .block_on(ours.router.add_identity(
+            PrivateIdentity::generate(&mut OsRng),
+            Some("second".into()),
+            None,
+        ))
+        .unwrap();
+    ours.rt.block_on(ours.router.announce(second)).unwrap();
+    py.peer.call(
+        "wait_path",
+        json!({"destination_hash": to_hex(&second.0), "timeout": 30}),
+    );
+    py_send(&py, second, "to the second", "direct", None);
+    let r = ours.wait_received(b"to the second");
+    assert_eq!(r.message.message().destination_hash, second);
+    assert_eq!(r.signature, SignatureState::Valid);
+    let m = Message::new(py.dest, second, rns_net::now(), "", "from the second");
+    let id = ours
+        .rt
+        .block_on(ours.router.send(m, Method::Opportunistic))
+        .unwrap();
+    let got = py_wait_message(&py, "from the second");
+    assert_eq!(got["source_hash"], json!(to_hex(&second.0)));
+    assert_eq!(got["signature_validated"], json!(true));
+    ours.wait_state(id, State::Delivered);
+
     // Over the reference's default delivery limit (1000 kB): it refuses the
     // resource, and the message ends rejected without retries.
     let (fields, _, _) = big_fields(3);
