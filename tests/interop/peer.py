@@ -821,7 +821,13 @@ def main():
          connected_to_shared_instance=bool(getattr(peer.reticulum, "is_connected_to_shared_instance", False)),
          rns_version=getattr(RNS, "__version__", None), pid=os.getpid())
 
-    for raw in sys.stdin.buffer:
+    # Commands come in on a private reader of fd 0; sys.stdin becomes
+    # /dev/null. LXMF forks multiprocessing workers to search stamps, and a
+    # forked child closes sys.stdin first thing: if that is the object this
+    # loop blocks in, the child inherits its lock held and hangs forever.
+    commands = os.fdopen(os.dup(0), "rb")
+    sys.stdin = open(os.devnull, "r")
+    for raw in commands:
         line = raw.decode("utf-8", "replace").strip()
         if not line:
             continue

@@ -9,6 +9,30 @@
 //!
 //! This module (with `driver/`) is the only part of the crate that does I/O;
 //! `scripts/check-sans-io.sh` keeps it out of the rest.
+//!
+//! # Use
+//!
+//! ```no_run
+//! # async fn demo(net: rns_net::ReticulumHandle) -> Result<(), lxmf::driver::DriverError> {
+//! use lxmf::driver::LxmfRouter;
+//! use lxmf::router::{RouterConfig, RouterEvent};
+//! let router = LxmfRouter::start(net, RouterConfig::default());
+//! let me = router
+//!     .add_identity(rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng), Some("Alice".into()), None)
+//!     .await?;
+//! router.announce(me).await?;
+//! let mut events = router.subscribe();
+//! # let bob = me;
+//! let id = router
+//!     .send(lxmf::Message::new(bob, me, rns_net::now(), "hi", "hello"), lxmf::Method::Direct)
+//!     .await?;
+//! while let Ok(ev) = events.recv().await {
+//!     if let RouterEvent::Outbound(s) = ev && s.id == id && s.state == lxmf::State::Delivered {
+//!         break;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
 mod actor;
 

@@ -14,29 +14,7 @@
 //! to the blocking pool and can be cancelled). Not yet: propagated delivery
 //! and sync through a propagation node, tickets in the router, paper ingest.
 //!
-//! # The router from an application
-//!
-//! ```no_run
-//! # async fn demo(net: rns_net::ReticulumHandle) -> Result<(), lxmf::driver::DriverError> {
-//! use lxmf::driver::LxmfRouter;
-//! use lxmf::router::{RouterConfig, RouterEvent};
-//! let router = LxmfRouter::start(net, RouterConfig::default());
-//! let me = router
-//!     .add_identity(rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng), Some("Alice".into()), None)
-//!     .await?;
-//! router.announce(me).await?;
-//! let mut events = router.subscribe();
-//! # let bob = me;
-//! let id = router
-//!     .send(lxmf::Message::new(bob, me, rns_net::now(), "hi", "hello"), lxmf::Method::Direct)
-//!     .await?;
-//! while let Ok(ev) = events.recv().await {
-//!     if let RouterEvent::Outbound(s) = ev && s.id == id && s.state == lxmf::State::Delivered {
-//!         break;
-//!     }
-//! }
-//! # Ok(()) }
-//! ```
+//! [`driver`]'s docs show the router from an application.
 //!
 //! # Sending, piece by piece
 //!

@@ -605,7 +605,15 @@ fn stamps_both_ways() {
     assert_eq!(got["stamp_valid"], json!(true), "{got}");
     assert!(got["stamp_value"].as_u64().unwrap() >= 8, "{got}");
 
-    // The other way (Python stamping for our announced cost) is not tested:
-    // inside peer.py the reference's stamp workers never finish (docs/interop.md).
-    let _ = &ours.me;
+    // We announced cost 8 and enforce it: Python's message carries a stamp
+    // that passes.
+    let t = Instant::now();
+    let h = py_send(&py, ours.me, "stamped by python", "direct", None);
+    let r = ours.wait_received(b"stamped by python");
+    eprintln!(
+        "python -> rust with a cost-8 stamp: received after {:?}",
+        t.elapsed()
+    );
+    assert!(r.stamp_value.is_some_and(|v| v >= 8), "{:?}", r.stamp_value);
+    assert_eq!(py_wait_delivered(&py, &h)["event"], "lxmf_delivered");
 }
