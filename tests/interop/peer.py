@@ -595,7 +595,9 @@ class Peer:
                     content=content.decode("utf-8", "replace"), content_hex=hx(content),
                     fields=to_tagged(lxm.fields or {}), method=getattr(lxm, "method", None),
                     timestamp=getattr(lxm, "timestamp", None),
-                    signature_validated=bool(getattr(lxm, "signature_validated", False)))
+                    signature_validated=bool(getattr(lxm, "signature_validated", False)),
+                    stamp_valid=bool(getattr(lxm, "stamp_valid", False)),
+                    stamp_value=getattr(lxm, "stamp_value", None))
 
     def cmd_lxmf_start(self, a):
         import LXMF
@@ -604,7 +606,11 @@ class Peer:
         ident = self.get_identity(a.get("identity"))
         storage = os.path.join(self.configdir, "lxmf")
         os.makedirs(storage, exist_ok=True)
-        router = LXMF.LXMRouter(identity=ident, storagepath=storage)
+        options = {}
+        for key in ("delivery_limit", "enforce_stamps"):
+            if a.get(key) is not None:
+                options[key] = a[key]
+        router = LXMF.LXMRouter(identity=ident, storagepath=storage, **options)
         stamp_cost = a.get("stamp_cost")
         dest = router.register_delivery_identity(ident, display_name=a.get("display_name"),
                                                  stamp_cost=stamp_cost)
@@ -815,7 +821,13 @@ def main():
          connected_to_shared_instance=bool(getattr(peer.reticulum, "is_connected_to_shared_instance", False)),
          rns_version=getattr(RNS, "__version__", None), pid=os.getpid())
 
-    for raw in sys.stdin.buffer:
+    # Commands come in on a private reader of fd 0; sys.stdin becomes
+    # /dev/null. LXMF forks multiprocessing workers to search stamps, and a
+    # forked child closes sys.stdin first thing: if that is the object this
+    # loop blocks in, the child inherits its lock held and hangs forever.
+    commands = os.fdopen(os.dup(0), "rb")
+    sys.stdin = open(os.devnull, "r")
+    for raw in commands:
         line = raw.decode("utf-8", "replace").strip()
         if not line:
             continue

@@ -7,9 +7,14 @@
 //! limits between packet and resource ([`delivery`]); propagation submissions
 //! and stamps ([`propagation`]); proof-of-work stamps and peering keys
 //! ([`stamp`]); tickets ([`ticket`]); `lxm://` URIs ([`paper`]).
-//! Does not own: the router (queues, retries, links, which peers we know) nor
-//! where stamp searches run; a search is a plain function with a budget and a
-//! cancel check so the driver decides.
+//! The router: [`router`] is its sans-IO core (outbound queue, states,
+//! retries, links per recipient, inbound acceptance, announces), driven by
+//! `handle_*(now, ..)` / `poll_*` calls; [`driver`] runs it on tokio over an
+//! rns-net `ReticulumHandle` (the only module that does I/O; stamp searches go
+//! to the blocking pool and can be cancelled). Not yet: propagated delivery
+//! and sync through a propagation node, tickets in the router, paper ingest.
+//!
+//! [`driver`]'s docs show the router from an application.
 //!
 //! # Sending, piece by piece
 //!
@@ -32,10 +37,12 @@
 //! [`ticket::validate_message_stamp`].
 
 pub mod delivery;
+pub mod driver;
 pub mod fields;
 pub mod message;
 pub mod paper;
 pub mod propagation;
+pub mod router;
 pub mod stamp;
 pub mod ticket;
 

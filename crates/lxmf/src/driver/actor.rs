@@ -1,0 +1,448 @@
+//! The router task: one loop over commands, network events, finished stamp
+//! searches and the router's timer; after each input it carries out the
+//! router's actions and publishes its events.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rns_crypto::{DestinationHash, PublicIdentity};
+use rns_net::{NetError, ReticulumHandle, now};
+use rns_proto::node::{DestinationSpec, Event, LinkEvent, LinkId, NodeError, ProofStrategy};
+use rns_proto::resource::ResourceStatus;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
+
+use super::{Command, DriverError};
+use crate::delivery::{Method, delivery_destination};
+use crate::message::MessageId;
+use crate::router::{
+    Action, ActionError, Received, ResourceOutcome, Router, RouterEvent, source_of,
+};
+use crate::stamp::{SearchOutcome, Workblock, random_start};
+
+/// Candidates per blocking search call between cancel checks of the loop.
+const STAMP_BUDGET: u64 = 1 << 20;
+/// Stamp searches running at once (each holds a 768 kB workblock).
+const MAX_STAMP_JOBS: usize = 4;
+
+pub(super) struct Actor {
+    net: ReticulumHandle,
+    router: Router,
+    events: broadcast::Sender<RouterEvent>,
+    inbound: broadcast::Sender<Received>,
+    /// Links to our delivery destinations that others opened to us.
+    inbound_links: HashSet<LinkId>,
+    stamp_jobs: HashMap<MessageId, Arc<AtomicBool>>,
+    stamp_tx: mpsc::Sender<(MessageId, Option<Vec<u8>>)>,
+    stamp_rx: mpsc::Receiver<(MessageId, Option<Vec<u8>>)>,
+}
+
+fn action_error(e: NetError) -> ActionError {
+    match e {
+        NetError::Node(NodeError::UnknownIdentity(_)) => ActionError::UnknownIdentity,
+        other => ActionError::Other(other.to_string()),
+    }
+}
+
+impl Actor {
+    pub(super) fn new(
+        net: ReticulumHandle,
+        router: Router,
+        events: broadcast::Sender<RouterEvent>,
+        inbound: broadcast::Sender<Received>,
+    ) -> Actor {
+        let (stamp_tx, stamp_rx) = mpsc::channel(16);
+        Actor {
+            net,
+            router,
+            events,
+            inbound,
+            inbound_links: HashSet::new(),
+            stamp_jobs: HashMap::new(),
+            stamp_tx,
+            stamp_rx,
+        }
+    }
+
+    pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut net_events = self.net.subscribe();
+        loop {
+            let sleep = self.router.poll_timeout().map(|at| {
+                let secs = (at - now()).clamp(0.0, 3600.0);
+                Duration::from_secs_f64(secs)
+            });
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None => break,
+                    Some(Command::Shutdown(reply)) => {
+                        self.stop().await;
+                        let _ = reply.send(());
+                        break;
+                    }
+                    Some(cmd) => self.command(cmd).await,
+                },
+                ev = net_events.recv() => match ev {
+                    Ok(ev) => self.net_event(ev).await,
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                },
+                Some((id, stamp)) = self.stamp_rx.recv() => {
+                    self.stamp_jobs.remove(&id);
+                    self.router.handle_stamp(now(), &id, stamp);
+                }
+                () = tokio::time::sleep(sleep.unwrap_or(Duration::from_secs(3600))), if sleep.is_some() => {
+                    self.router.handle_timeout(now());
+                }
+            }
+            self.drain().await;
+        }
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        for flag in self.stamp_jobs.values() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        let locals: Vec<DestinationHash> = self.router.local_destinations().copied().collect();
+        for d in locals {
+            let _ = self.net.deregister_destination(d).await;
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::AddIdentity {
+                identity,
+                display_name,
+                stamp_cost,
+                reply,
+            } => {
+                let spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
+                    .with_proof_strategy(ProofStrategy::All)
+                    .accepting_links();
+                let dest = delivery_destination(&identity.hash());
+                let result = if self.router.is_local(&dest) {
+                    Ok(dest)
+                } else {
+                    self.net.register_destination(spec).await
+                };
+                if result.is_ok() {
+                    self.router
+                        .add_identity(*identity, display_name, stamp_cost);
+                }
+                let _ = reply.send(result.map_err(DriverError::from));
+            }
+            Command::RemoveIdentity(dest, reply) => {
+                let r = if self.router.remove_identity(&dest) {
+                    self.net
+                        .deregister_destination(dest)
+                        .await
+                        .map_err(DriverError::from)
+                } else {
+                    Err(DriverError::UnknownDestination(dest))
+                };
+                let _ = reply.send(r);
+            }
+            Command::Announce(dest, reply) => {
+                let r = match self.router.announce_app_data(&dest) {
+                    Some(app) => self
+                        .net
+                        .announce(dest, Some(app))
+                        .await
+                        .map_err(DriverError::from),
+                    None => Err(DriverError::UnknownDestination(dest)),
+                };
+                let _ = reply.send(r);
+            }
+            Command::Send(message, method, reply) => {
+                let dest = message.destination_hash;
+                if self.router.peer(&dest).is_none() {
+                    self.recall_peer(dest).await;
+                }
+                let r = self.router.submit(now(), *message, method);
+                let _ = reply.send(r.map_err(DriverError::from));
+            }
+            Command::Cancel(id, reply) => {
+                let _ = reply.send(self.router.cancel(now(), &id));
+            }
+            Command::Status(id, reply) => {
+                let _ = reply.send(self.router.status(&id));
+            }
+            Command::Shutdown(reply) => {
+                let _ = reply.send(());
+            }
+        }
+    }
+
+    /// Tells the router about a destination the network already knows (from
+    /// an earlier announce, maybe from a previous run). Returns whether known.
+    async fn recall_peer(&mut self, dest: DestinationHash) -> bool {
+        let known = self
+            .net
+            .with_node(move |n, _| {
+                n.recall_identity(&dest)
+                    .is_some()
+                    .then(|| n.recall_app_data(&dest).map(<[u8]>::to_vec))
+            })
+            .await;
+        match known {
+            Ok(Some(app)) => {
+                self.router.learn_peer(now(), &dest, app.as_deref());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The sender's identity: known to the network, or (direct delivery) the
+    /// identity the sender proved on the link, if it is the source's.
+    async fn source_identity(
+        &self,
+        packed_source: Option<DestinationHash>,
+        link: Option<LinkId>,
+    ) -> Option<PublicIdentity> {
+        let src = packed_source?;
+        self.net
+            .with_node(move |n, _| {
+                n.recall_identity(&src).cloned().or_else(|| {
+                    let l = n.link(&link?)?;
+                    let id = l.remote_identity()?;
+                    (delivery_destination(&id.hash()) == src).then(|| id.clone())
+                })
+            })
+            .await
+            .ok()
+            .flatten()
+    }
+
+    async fn net_event(&mut self, ev: Event) {
+        let t = now();
+        match ev {
+            Event::AnnounceReceived {
+                destination,
+                name_hash,
+                app_data,
+                ..
+            } => {
+                self.router
+                    .handle_announce(t, &destination, &name_hash, app_data.as_deref());
+            }
+            Event::PathFound { destination, .. } => self.path_found(t, destination).await,
+            Event::PacketReceived {
+                destination, data, ..
+            } if self.router.is_local(&destination) => {
+                let src = data.get(..16).and_then(DestinationHash::from_slice);
+                let source = self.source_identity(src, None).await;
+                self.router
+                    .handle_inbound_packet(t, &destination, &data, source.as_ref());
+            }
+            Event::ReceiptDelivered { receipt, .. } => {
+                self.router.handle_receipt(t, &receipt, true);
+            }
+            Event::ReceiptTimedOut { receipt } => {
+                self.router.handle_receipt(t, &receipt, false);
+            }
+            Event::Link(link_event) => self.link_event(t, link_event).await,
+            _ => {}
+        }
+    }
+
+    /// A path appeared: if a queued message waits for it and the router has
+    /// not heard the announce (a path answer from a cache), tell it what the
+    /// network knows.
+    async fn path_found(&mut self, t: f64, destination: DestinationHash) {
+        if self.router.has_outbound_to(&destination)
+            && self.router.peer(&destination).is_none()
+            && self.recall_peer(destination).await
+        {
+            self.router.handle_path_found(t, &destination);
+        }
+    }
+
+    async fn link_event(&mut self, t: f64, ev: LinkEvent) {
+        match ev {
+            LinkEvent::Established { link_id, .. } => {
+                let info = self
+                    .net
+                    .with_node(move |n, _| {
+                        n.link(&link_id)
+                            .map(|l| (l.destination(), l.is_initiator()))
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                match info {
+                    Some((dest, false)) if self.router.is_local(&dest) => {
+                        self.inbound_links.insert(link_id);
+                    }
+                    _ => self.router.handle_link_established(t, &link_id),
+                }
+            }
+            LinkEvent::Closed { link_id, .. } => {
+                self.inbound_links.remove(&link_id);
+                self.router.handle_link_closed(t, &link_id);
+            }
+            LinkEvent::Data { link_id, data, .. } if self.inbound_links.contains(&link_id) => {
+                let source = self.source_identity(source_of(&data), Some(link_id)).await;
+                self.router
+                    .handle_inbound(t, &data, Method::Direct, source.as_ref());
+            }
+            LinkEvent::ResourceReceived { link_id, data, .. }
+                if self.inbound_links.contains(&link_id) =>
+            {
+                let source = self.source_identity(source_of(&data), Some(link_id)).await;
+                self.router
+                    .handle_inbound(t, &data, Method::Direct, source.as_ref());
+            }
+            LinkEvent::Delivered {
+                link_id,
+                packet_hash,
+                ..
+            } => self
+                .router
+                .handle_link_proof(t, &link_id, &packet_hash, true),
+            LinkEvent::DeliveryFailed {
+                link_id,
+                packet_hash,
+            } => self
+                .router
+                .handle_link_proof(t, &link_id, &packet_hash, false),
+            LinkEvent::ResourceProgress {
+                link_id,
+                hash,
+                done,
+                total,
+                incoming: false,
+            } => self
+                .router
+                .handle_resource_progress(t, &link_id, &hash, done, total),
+            LinkEvent::ResourceConcluded {
+                link_id,
+                hash,
+                status,
+                incoming: false,
+            } => {
+                let outcome = match status {
+                    ResourceStatus::Complete => ResourceOutcome::Complete,
+                    ResourceStatus::Rejected => ResourceOutcome::Rejected,
+                    _ => ResourceOutcome::Failed,
+                };
+                self.router
+                    .handle_resource_concluded(t, &link_id, &hash, outcome);
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out the router's actions (which may queue more) and publishes
+    /// its events.
+    async fn drain(&mut self) {
+        while let Some(action) = self.router.poll_action() {
+            self.act(action).await;
+        }
+        while let Some(ev) = self.router.poll_event() {
+            if let RouterEvent::Received(r) = &ev {
+                let _ = self.inbound.send((**r).clone());
+            }
+            let _ = self.events.send(ev);
+        }
+    }
+
+    async fn act(&mut self, action: Action) {
+        let net = &self.net;
+        match action {
+            Action::RequestPath { destination } => {
+                let _ = net.request_path(destination).await;
+            }
+            Action::SendPacket {
+                message,
+                destination,
+                data,
+            } => {
+                let r = net.send_packet(destination, data).await;
+                self.router
+                    .handle_packet_sent(now(), &message, r.map_err(action_error));
+            }
+            Action::OpenLink { destination } => {
+                let r = net.open_link(destination).await;
+                self.router
+                    .handle_link_opening(now(), &destination, r.map_err(action_error));
+            }
+            Action::SendLinkPacket {
+                message,
+                link,
+                data,
+            } => {
+                let r = net.link_send(link, data).await;
+                self.router.handle_link_packet_sent(
+                    now(),
+                    &message,
+                    &link,
+                    r.map_err(action_error),
+                );
+            }
+            Action::SendResource {
+                message,
+                link,
+                data,
+                compress,
+            } => {
+                let r = net
+                    .with_node(move |n, t| n.send_resource(t, &link, data, None, compress))
+                    .await
+                    .and_then(|r| r.map_err(NetError::from));
+                self.router.handle_resource_started(
+                    now(),
+                    &message,
+                    &link,
+                    r.map_err(action_error),
+                );
+            }
+            Action::CancelResource { link, hash } => {
+                let _ = net
+                    .with_node(move |n, t| n.cancel_resource(t, &link, &hash))
+                    .await;
+            }
+            Action::CloseLink { link } => {
+                let _ = net.close_link(link).await;
+            }
+            Action::GenerateStamp { message, cost } => self.generate_stamp(message, cost),
+            Action::CancelStamp { message } => {
+                if let Some(flag) = self.stamp_jobs.remove(&message) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Searches a stamp on the blocking pool; the answer comes back through
+    /// `stamp_rx`. Too many searches at once fail the newest (it retries).
+    fn generate_stamp(&mut self, message: MessageId, cost: u32) {
+        if self.stamp_jobs.len() >= MAX_STAMP_JOBS {
+            self.router.handle_stamp(now(), &message, None);
+            return;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.stamp_jobs.insert(message, Arc::clone(&cancel));
+        let tx = self.stamp_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let workblock = Workblock::for_message(&message);
+            let mut start = random_start(&mut rns_crypto::OsRng);
+            let mut cancelled = || cancel.load(Ordering::Relaxed);
+            let stamp = loop {
+                match workblock.search(cost, start, STAMP_BUDGET, &mut cancelled) {
+                    SearchOutcome::Found { stamp, .. } => break Some(stamp.to_vec()),
+                    SearchOutcome::Exhausted { .. } => {
+                        start = random_start(&mut rns_crypto::OsRng);
+                    }
+                    _ => break None,
+                }
+            };
+            if !cancel.load(Ordering::Relaxed) {
+                let _ = tx.blocking_send((message, stamp));
+            }
+        });
+    }
+}

@@ -1,0 +1,429 @@
+//! The LXMF router as a sans-IO state machine: the outbound queue with the
+//! reference's message states, retries with backoff on the same message,
+//! links per recipient, inbound acceptance (duplicates, signatures, stamps)
+//! and what announces tell about peers.
+//!
+//! It is driven like rns-proto's node: inputs are `handle_*(now, ..)` calls
+//! (what the network did, what the driver's actions returned), outputs are
+//! [`Action`]s for the driver ([`Router::poll_action`]) and [`RouterEvent`]s for
+//! the application ([`Router::poll_event`]); [`Router::poll_timeout`] says when
+//! to call [`Router::handle_timeout`]. The async driver is
+//! [`crate::driver::LxmfRouter`].
+//!
+//! Choices where the protocol facts are silent (see docs/interop.md, LXMF):
+//! an attempt is a transmission, a path request or a failed link; the wait
+//! before attempt n+1 is `retry_wait × 2^(n−1)` capped at `retry_wait_max`;
+//! an announce (or a found path) from the recipient makes its queued messages
+//! due at once; a message fails after `max_attempts`; direct links are shared
+//! by every message to one recipient and closed after `link_idle_timeout`.
+
+mod inbound;
+mod outbound;
+mod peers;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+
+use rns_crypto::{DestinationHash, PacketHash, PrivateIdentity};
+use rns_proto::node::{LinkId, ReceiptId};
+use rns_proto::resource::ResourceHash;
+use rns_wire::lxmf_app_data::{DeliveryAppData, PropagationNodeAppData};
+
+use crate::delivery::{Method, Representation, State, delivery_destination};
+use crate::message::{MessageId, PackedMessage, SignatureState};
+
+pub use inbound::source_of;
+pub use peers::Peer;
+
+/// Tunables; the defaults suit a chat app.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// Attempts (transmissions, path requests, failed links) before a message
+    /// fails.
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt; it doubles with each attempt.
+    pub retry_wait: f64,
+    /// The longest wait between attempts.
+    pub retry_wait_max: f64,
+    /// How long to wait for a path after requesting one.
+    pub path_request_wait: f64,
+    /// A link that is not up this long after we asked for it is given up.
+    pub link_establishment_timeout: f64,
+    /// An outbound link no message used for this long is closed.
+    pub link_idle_timeout: f64,
+    /// Messages queued or in flight at once.
+    pub max_outbound: usize,
+    /// Message ids remembered to drop duplicates.
+    pub dedup_capacity: usize,
+    /// Peers (announced delivery destinations) remembered.
+    pub max_peers: usize,
+    /// Finished messages whose last status [`Router::status`] still reports.
+    pub finished_capacity: usize,
+    /// Drop inbound messages whose stamp does not meet our announced cost.
+    pub enforce_stamps: bool,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            max_attempts: 5,
+            retry_wait: 10.0,
+            retry_wait_max: 300.0,
+            path_request_wait: 7.0,
+            link_establishment_timeout: 60.0,
+            link_idle_timeout: 600.0,
+            max_outbound: 1024,
+            dedup_capacity: 16_384,
+            max_peers: 4096,
+            finished_capacity: 256,
+            enforce_stamps: false,
+        }
+    }
+}
+
+/// What the router asks its driver to do. Each action that can fail is
+/// answered with the matching `handle_*` call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Ask the network for a path (and so the identity) of `destination`.
+    RequestPath {
+        destination: DestinationHash,
+    },
+    /// Send `data` as one encrypted packet; answer with
+    /// [`Router::handle_packet_sent`].
+    SendPacket {
+        message: MessageId,
+        destination: DestinationHash,
+        data: Vec<u8>,
+    },
+    /// Open a link to `destination`; answer with [`Router::handle_link_opening`].
+    OpenLink {
+        destination: DestinationHash,
+    },
+    /// Send `data` as one link packet; answer with
+    /// [`Router::handle_link_packet_sent`].
+    SendLinkPacket {
+        message: MessageId,
+        link: LinkId,
+        data: Vec<u8>,
+    },
+    /// Send `data` as a resource; answer with [`Router::handle_resource_started`].
+    SendResource {
+        message: MessageId,
+        link: LinkId,
+        data: Vec<u8>,
+        compress: bool,
+    },
+    CancelResource {
+        link: LinkId,
+        hash: ResourceHash,
+    },
+    CloseLink {
+        link: LinkId,
+    },
+    /// Search a stamp of `cost` for the message (off the event loop); answer
+    /// with [`Router::handle_stamp`].
+    GenerateStamp {
+        message: MessageId,
+        cost: u32,
+    },
+    /// The message no longer needs the stamp being searched.
+    CancelStamp {
+        message: MessageId,
+    },
+}
+
+/// Where an outbound message stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundStatus {
+    pub id: MessageId,
+    pub destination: DestinationHash,
+    pub state: State,
+    pub method: Method,
+    pub representation: Representation,
+    /// 0.0 ..= 1.0; resources report their transfer, packets jump at the end.
+    pub progress: f64,
+    pub attempts: u32,
+}
+
+/// A message accepted for one of our delivery destinations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub message: PackedMessage,
+    /// `Unverified` when the source's identity is not known yet (the
+    /// reference's SOURCE_UNKNOWN): kept, to be verified by the app later.
+    pub signature: SignatureState,
+    pub method: Method,
+    /// The stamp's value when one was checked and passed.
+    pub stamp_value: Option<u32>,
+}
+
+/// Why an inbound message was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    Malformed,
+    NotForUs,
+    Duplicate,
+    InvalidSignature,
+    InvalidStamp,
+}
+
+/// What the application hears from the router.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouterEvent {
+    Outbound(OutboundStatus),
+    Received(Box<Received>),
+    Dropped {
+        reason: DropReason,
+        message: Option<MessageId>,
+    },
+    /// A delivery destination announced itself (name, stamp cost).
+    PeerAnnounced {
+        destination: DestinationHash,
+        app_data: Option<DeliveryAppData>,
+    },
+    PropagationNodeAnnounced {
+        destination: DestinationHash,
+        app_data: Box<PropagationNodeAppData>,
+    },
+}
+
+/// Why a message was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubmitError {
+    #[error("the outbound queue is full ({0} messages)")]
+    QueueFull(usize),
+    #[error("source {0} is not one of our delivery destinations")]
+    UnknownSource(DestinationHash),
+    #[error("method {0:?} is not supported by the router yet")]
+    UnsupportedMethod(Method),
+    #[error("message {0} is already queued")]
+    Duplicate(MessageId),
+}
+
+/// Why the driver could not carry out an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionError {
+    /// The network knows no identity for the destination (no announce yet).
+    UnknownIdentity,
+    /// Anything else; the message retries.
+    Other(String),
+}
+
+/// How an outgoing resource ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceOutcome {
+    Complete,
+    /// The recipient refused it.
+    Rejected,
+    Failed,
+}
+
+/// One of our delivery identities.
+#[derive(Debug, Clone)]
+pub(crate) struct Local {
+    pub(crate) identity: PrivateIdentity,
+    pub(crate) display_name: Option<String>,
+    pub(crate) stamp_cost: Option<u8>,
+}
+
+/// What an outbound message waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Due at `next_attempt`.
+    Queued,
+    Stamp,
+    AwaitLink,
+    /// An action is out; the driver's answer is next.
+    Transmitting,
+    AwaitReceipt(ReceiptId),
+    AwaitLinkProof(LinkId, PacketHash),
+    AwaitResource(LinkId, Option<ResourceHash>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Outbound {
+    pub(crate) packed: PackedMessage,
+    pub(crate) method: Method,
+    pub(crate) representation: Representation,
+    pub(crate) state: State,
+    pub(crate) stage: Stage,
+    pub(crate) attempts: u32,
+    pub(crate) next_attempt: f64,
+    pub(crate) progress: f64,
+    /// Submission order, to send in order.
+    pub(crate) seq: u64,
+}
+
+/// An outbound link to a recipient, shared by its messages.
+#[derive(Debug, Clone)]
+pub(crate) struct OutLink {
+    pub(crate) link: Option<LinkId>,
+    pub(crate) established: bool,
+    pub(crate) opened_at: f64,
+    pub(crate) last_used: f64,
+}
+
+/// The router core. See the module docs.
+#[derive(Debug)]
+pub struct Router {
+    pub(crate) config: RouterConfig,
+    pub(crate) locals: HashMap<DestinationHash, Local>,
+    pub(crate) peers: HashMap<DestinationHash, Peer>,
+    pub(crate) outbound: HashMap<MessageId, Outbound>,
+    pub(crate) finished: VecDeque<OutboundStatus>,
+    pub(crate) links: HashMap<DestinationHash, OutLink>,
+    pub(crate) seen: VecDeque<MessageId>,
+    pub(crate) seen_set: std::collections::HashSet<MessageId>,
+    pub(crate) actions: VecDeque<Action>,
+    pub(crate) events: VecDeque<RouterEvent>,
+    pub(crate) next_seq: u64,
+}
+
+impl Router {
+    pub fn new(config: RouterConfig) -> Router {
+        Router {
+            config,
+            locals: HashMap::new(),
+            peers: HashMap::new(),
+            outbound: HashMap::new(),
+            finished: VecDeque::new(),
+            links: HashMap::new(),
+            seen: VecDeque::new(),
+            seen_set: std::collections::HashSet::new(),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+            next_seq: 0,
+        }
+    }
+
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    /// Adds one of our identities; returns its `lxmf.delivery` destination.
+    /// Several identities can be online at once; adding one again updates its
+    /// name and stamp cost.
+    pub fn add_identity(
+        &mut self,
+        identity: PrivateIdentity,
+        display_name: Option<String>,
+        stamp_cost: Option<u8>,
+    ) -> DestinationHash {
+        let dest = delivery_destination(&identity.hash());
+        self.locals.insert(
+            dest,
+            Local {
+                identity,
+                display_name,
+                stamp_cost: stamp_cost.filter(|c| (1..=254).contains(c)),
+            },
+        );
+        dest
+    }
+
+    pub fn remove_identity(&mut self, destination: &DestinationHash) -> bool {
+        self.locals.remove(destination).is_some()
+    }
+
+    pub fn is_local(&self, destination: &DestinationHash) -> bool {
+        self.locals.contains_key(destination)
+    }
+
+    pub fn local_destinations(&self) -> impl Iterator<Item = &DestinationHash> {
+        self.locals.keys()
+    }
+
+    /// The identity behind one of our delivery destinations.
+    pub fn local_identity(&self, destination: &DestinationHash) -> Option<&PrivateIdentity> {
+        self.locals.get(destination).map(|l| &l.identity)
+    }
+
+    /// The app_data our delivery destination announces: display name, stamp
+    /// cost and supported features.
+    pub fn announce_app_data(&self, destination: &DestinationHash) -> Option<Vec<u8>> {
+        let local = self.locals.get(destination)?;
+        Some(DeliveryAppData::modern(local.display_name.as_deref(), local.stamp_cost).encode())
+    }
+
+    /// The status of a queued, in-flight or recently finished message.
+    pub fn status(&self, id: &MessageId) -> Option<OutboundStatus> {
+        if let Some(m) = self.outbound.get(id) {
+            return Some(status_of(id, m));
+        }
+        self.finished.iter().rev().find(|s| &s.id == id).cloned()
+    }
+
+    /// Whether a queued or in-flight message is addressed to `destination`.
+    pub fn has_outbound_to(&self, destination: &DestinationHash) -> bool {
+        self.outbound
+            .values()
+            .any(|m| m.packed.message().destination_hash == *destination)
+    }
+
+    /// Messages queued or in flight.
+    pub fn outbound_len(&self) -> usize {
+        self.outbound.len()
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<RouterEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Router::handle_timeout`] should run next.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        let messages = self
+            .outbound
+            .values()
+            .filter(|m| m.stage == Stage::Queued)
+            .map(|m| m.next_attempt);
+        let links = self.links.values().map(|l| {
+            if l.established {
+                l.last_used + self.config.link_idle_timeout
+            } else {
+                l.opened_at + self.config.link_establishment_timeout
+            }
+        });
+        messages.chain(links).min_by(f64::total_cmp)
+    }
+
+    /// Runs what is due: queued messages, link timeouts.
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.expire_links(now);
+        let mut due: Vec<(u64, MessageId)> = self
+            .outbound
+            .iter()
+            .filter(|(_, m)| m.stage == Stage::Queued && m.next_attempt <= now)
+            .map(|(id, m)| (m.seq, *id))
+            .collect();
+        due.sort_unstable();
+        for (_, id) in due {
+            self.process(now, id);
+        }
+    }
+
+    pub(crate) fn emit_status(&mut self, id: &MessageId) {
+        if let Some(m) = self.outbound.get(id) {
+            let s = status_of(id, m);
+            self.events.push_back(RouterEvent::Outbound(s));
+        }
+    }
+}
+
+pub(crate) fn status_of(id: &MessageId, m: &Outbound) -> OutboundStatus {
+    OutboundStatus {
+        id: *id,
+        destination: m.packed.message().destination_hash,
+        state: m.state,
+        method: m.method,
+        representation: m.representation,
+        progress: m.progress,
+        attempts: m.attempts,
+    }
+}
