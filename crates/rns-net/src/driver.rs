@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rns_crypto::{DestinationHash, OsRng, PrivateIdentity};
-use rns_proto::node::{InterfaceId, Limits, Node, NodeConfig};
+use rns_proto::node::{DestinationSpec, InterfaceId, Limits, Node, NodeConfig};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 
@@ -41,6 +41,7 @@ pub const DEFAULT_PERSIST_INTERVAL: Duration = Duration::from_secs(300);
 
 const KNOWN_FILE: &str = "rs_known_destinations";
 const PATHS_FILE: &str = "rs_path_table";
+const REMEMBERED_RATCHETS_FILE: &str = "rs_remembered_ratchets";
 
 /// Wall-clock seconds since the UNIX epoch: the node's (and the reference's)
 /// notion of time. The only clock in the stack.
@@ -57,6 +58,10 @@ pub(crate) enum Command {
     /// Run a closure against the node (it carries its own reply channel).
     Call(NodeCall),
     Interfaces(oneshot::Sender<Vec<InterfaceStatus>>),
+    Register(
+        Box<DestinationSpec>,
+        oneshot::Sender<Result<DestinationHash, NetError>>,
+    ),
     AddInterface(
         Box<InterfaceEntry>,
         oneshot::Sender<Result<Option<SocketAddr>, NetError>>,
@@ -71,6 +76,7 @@ impl std::fmt::Debug for Command {
         f.write_str(match self {
             Command::Call(_) => "Call",
             Command::Interfaces(_) => "Interfaces",
+            Command::Register(..) => "Register",
             Command::AddInterface(..) => "AddInterface",
             Command::KnownDestination(..) => "KnownDestination",
             Command::Persist(_) => "Persist",
@@ -181,6 +187,18 @@ impl Reticulum {
         for (dest, k) in known.iter() {
             node.remember_identity(*dest, k.identity.clone(), k.app_data.clone());
         }
+        let start_time = now();
+        if let Some(dir) = &storage_dir {
+            let remembered = storage::load_remembered(
+                &dir.join(REMEMBERED_RATCHETS_FILE),
+                self.limits.max_known_destinations,
+            );
+            for (dest, ratchet) in remembered {
+                if !ratchet.is_expired(start_time) {
+                    node.remember_ratchet(&dest, ratchet);
+                }
+            }
+        }
 
         let (cancel_source, cancel) = CancelSource::new();
         let (iface_tx, iface_rx) = mpsc::channel(EVENT_QUEUE);
@@ -217,6 +235,16 @@ impl Reticulum {
 
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
+        // Paths wait for their interface to attach (see `restorable_paths`).
+        let pending_paths = match &storage_dir {
+            Some(dir) => restorable_paths(
+                &dir.join(PATHS_FILE),
+                &start::persistent_interface_names(&self.config, role),
+                self.limits.max_paths,
+                start_time,
+            ),
+            None => Default::default(),
+        };
         let persistence = storage_dir.map(|storage_dir| actor::Persistence {
             storage_dir,
             interval: self.persist_interval,
@@ -231,6 +259,7 @@ impl Reticulum {
             cancel_source,
             known,
             persistence,
+            pending_paths,
         );
         let join = tokio::spawn(actor.run());
         let handle = ReticulumHandle::new(
@@ -249,6 +278,35 @@ impl Reticulum {
         }
         Ok(handle)
     }
+}
+
+/// The saved paths worth restoring, by interface name: not expired, and
+/// through an interface that will attach again under the same name.
+///
+/// Interface ids do not survive a restart, names do: a path is put back on
+/// the interface whose configured name it was learned on, when that
+/// interface attaches (at once for UDP, and for a TCP client even while it
+/// is still connecting; it stays attached between reconnects). Paths
+/// learned on a TCP server's connections (`name/peer#n`) are dropped: those
+/// connections end with the process, and the peer comes back as a new one.
+/// So are paths over interfaces no longer configured, and expired ones.
+fn restorable_paths(
+    path: &Path,
+    names: &std::collections::HashSet<String>,
+    limit: usize,
+    now: f64,
+) -> std::collections::HashMap<String, Vec<rns_proto::node::PathRecord>> {
+    let mut by_name: std::collections::HashMap<String, Vec<_>> = Default::default();
+    let Some(bytes) = storage::read_file(path) else {
+        return by_name;
+    };
+    let stored = storage::StoredPath::decode_all(&bytes, limit).unwrap_or_default();
+    for p in stored {
+        if now < p.record.expires && names.contains(&p.interface) {
+            by_name.entry(p.interface).or_default().push(p.record);
+        }
+    }
+    by_name
 }
 
 /// The key of the shared instance's RPC control plane: the configured

@@ -1,5 +1,6 @@
 //! Bringing up the interfaces a config names, as tasks in the driver's set.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use rns_proto::node::{InterfaceConfig, InterfaceId, InterfaceMode};
@@ -162,6 +163,23 @@ pub(crate) async fn start_one(
             "AutoInterface is not implemented yet; skipped",
         ))),
     }
+}
+
+/// The names under which interfaces attach again after a restart: the
+/// configured TCP clients and UDP interfaces (a TCP server attaches only its
+/// connections, named after the peer), or the link to the shared instance.
+pub(crate) fn persistent_interface_names(
+    config: &ReticulumConfig,
+    role: InstanceRole,
+) -> HashSet<String> {
+    if role == InstanceRole::SharedInstanceClient {
+        return HashSet::from([local::client_info().name]);
+    }
+    config
+        .enabled_interfaces()
+        .filter(|e| matches!(e.kind, InterfaceKind::TcpClient(_) | InterfaceKind::Udp(_)))
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 /// The node's view of an interface.

@@ -1,15 +1,14 @@
-//! Known destinations (identities learned from announces) and path-table
-//! snapshots, with their msgpack encodings (see the parent module).
+//! Known destinations (identities learned from announces), with their
+//! msgpack encoding (see the parent module).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use rns_crypto::{DestinationHash, IdentityHash, PublicIdentity};
+use rns_crypto::{DestinationHash, PublicIdentity};
 use rns_msgpack::Value;
-use rns_proto::node::PathEntryView;
 
 use super::files::read_limited;
-use super::{StorageError, write_atomic};
+use super::{StorageError, versioned_rows, write_atomic};
 
 const FORMAT_VERSION: u64 = 1;
 
@@ -90,7 +89,7 @@ impl KnownDestinations {
     /// Decodes a table; rows that do not parse are skipped, not fatal, so one
     /// bad entry does not cost all the others.
     pub fn decode(bytes: &[u8], capacity: usize) -> Option<Self> {
-        let rows = versioned_rows(bytes)?;
+        let rows = versioned_rows(bytes, FORMAT_VERSION)?;
         let mut table = KnownDestinations::new(capacity);
         for row in rows {
             let Some(fields) = row.as_array() else {
@@ -133,80 +132,8 @@ impl KnownDestinations {
     }
 
     pub fn save(&self, path: &Path) -> Result<(), StorageError> {
-        write_atomic(path, &self.encode(), false)
+        write_atomic(path, &self.encode(), true)
     }
-}
-
-/// The path table as last seen, minus interfaces.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathSnapshot {
-    pub destination: DestinationHash,
-    pub next_hop: IdentityHash,
-    pub hops: u8,
-    pub timestamp: f64,
-    pub expires: f64,
-}
-
-impl From<&PathEntryView> for PathSnapshot {
-    fn from(p: &PathEntryView) -> Self {
-        PathSnapshot {
-            destination: p.destination,
-            next_hop: p.next_hop,
-            hops: p.hops,
-            timestamp: p.timestamp,
-            expires: p.expires,
-        }
-    }
-}
-
-impl PathSnapshot {
-    pub fn encode_all(paths: &[PathSnapshot]) -> Vec<u8> {
-        let rows = paths
-            .iter()
-            .map(|p| {
-                Value::Array(vec![
-                    Value::bin(p.destination.0.to_vec()),
-                    Value::bin(p.next_hop.0.to_vec()),
-                    Value::UInt(u64::from(p.hops)),
-                    Value::F64(p.timestamp),
-                    Value::F64(p.expires),
-                ])
-            })
-            .collect();
-        rns_msgpack::encode(&Value::Array(vec![
-            Value::UInt(FORMAT_VERSION),
-            Value::Array(rows),
-        ]))
-    }
-
-    /// Decodes at most `limit` rows; rows that do not parse are skipped.
-    pub fn decode_all(bytes: &[u8], limit: usize) -> Option<Vec<PathSnapshot>> {
-        let rows = versioned_rows(bytes)?;
-        let parse = |row: &Value| -> Option<PathSnapshot> {
-            let [d, n, h, t, e] = row.as_array()? else {
-                return None;
-            };
-            Some(PathSnapshot {
-                destination: d.as_bin().and_then(DestinationHash::from_slice)?,
-                next_hop: n.as_bin().and_then(IdentityHash::from_slice)?,
-                hops: u8::try_from(h.as_u64()?).ok()?,
-                timestamp: t.as_f64()?,
-                expires: e.as_f64()?,
-            })
-        };
-        Some(rows.iter().filter_map(parse).take(limit).collect())
-    }
-}
-
-fn versioned_rows(bytes: &[u8]) -> Option<Vec<Value>> {
-    let value = rns_msgpack::decode(bytes).ok()?;
-    let [version, rows] = value.as_array()? else {
-        return None;
-    };
-    if version.as_u64()? != FORMAT_VERSION {
-        return None;
-    }
-    Some(rows.as_array()?.to_vec())
 }
 
 #[cfg(test)]
@@ -247,19 +174,5 @@ mod tests {
             Value::Array(vec![Value::Nil, Value::Array(vec![Value::UInt(3)])]),
         ]));
         assert_eq!(KnownDestinations::decode(&odd, 10).unwrap().len(), 0);
-        assert!(PathSnapshot::decode_all(&odd, 10).unwrap().is_empty());
-    }
-
-    #[test]
-    fn path_snapshots_round_trip() {
-        let p = PathSnapshot {
-            destination: DestinationHash([7; 16]),
-            next_hop: IdentityHash([8; 16]),
-            hops: 3,
-            timestamp: 1.5,
-            expires: 2.5,
-        };
-        let bytes = PathSnapshot::encode_all(std::slice::from_ref(&p));
-        assert_eq!(PathSnapshot::decode_all(&bytes, 10).unwrap(), vec![p]);
     }
 }
