@@ -36,7 +36,8 @@ use crate::storage::{self, KnownDestination, KnownDestinations, StorageError};
 const COMMAND_QUEUE: usize = 256;
 /// Events kept for subscribers that are behind.
 pub const EVENT_BROADCAST_CAPACITY: usize = 4096;
-/// How often known destinations and paths are saved, when they changed.
+/// How often known destinations, paths and remembered ratchets are saved,
+/// when they changed (also at shutdown; our own ratchet keys at rotation).
 pub const DEFAULT_PERSIST_INTERVAL: Duration = Duration::from_secs(300);
 
 const KNOWN_FILE: &str = "rs_known_destinations";
@@ -123,8 +124,8 @@ impl Reticulum {
         }
     }
 
-    /// Keep the transport identity, known destinations and paths under
-    /// `<dir>/storage/`.
+    /// Keep the transport identity, known destinations, paths and ratchets
+    /// under `<dir>/storage/`, and restore them at start.
     pub fn config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.config_dir = Some(dir.into());
         self
