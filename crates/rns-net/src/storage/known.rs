@@ -37,18 +37,30 @@ impl KnownDestinations {
         }
     }
 
+    /// Adds or replaces an entry. When the table is full, the eighth heard
+    /// from longest ago goes at once: one O(n) pass per n/8 inserts, so a
+    /// flood of new destinations costs O(1) per announce on average, not a
+    /// scan of the whole table each.
     pub fn insert(&mut self, destination: DestinationHash, known: KnownDestination) {
         if !self.entries.contains_key(&destination) && self.entries.len() >= self.capacity {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by(|a, b| a.1.last_seen.total_cmp(&b.1.last_seen))
-                .map(|(k, _)| *k);
-            if let Some(k) = oldest {
-                self.entries.remove(&k);
-            }
+            self.evict_oldest((self.capacity / 8).max(1));
         }
         self.entries.insert(destination, known);
+    }
+
+    fn evict_oldest(&mut self, n: usize) {
+        let mut ages: Vec<(f64, DestinationHash)> = self
+            .entries
+            .iter()
+            .map(|(d, k)| (k.last_seen, *d))
+            .collect();
+        if n < ages.len() {
+            ages.select_nth_unstable_by(n, |a, b| a.0.total_cmp(&b.0));
+            ages.truncate(n);
+        }
+        for (_, d) in ages {
+            self.entries.remove(&d);
+        }
     }
 
     pub fn get(&self, destination: &DestinationHash) -> Option<&KnownDestination> {
@@ -156,6 +168,7 @@ mod tests {
         t.insert(DestinationHash([2; 16]), known(2.0));
         t.insert(DestinationHash([3; 16]), known(3.0));
         assert_eq!(t.len(), 2);
+        assert!(t.get(&DestinationHash([2; 16])).is_some());
         assert!(t.get(&DestinationHash([1; 16])).is_none());
         let back = KnownDestinations::decode(&t.encode(), 10).unwrap();
         assert_eq!(back.len(), 2);
@@ -164,6 +177,27 @@ mod tests {
             t.get(&DestinationHash([3; 16]))
         );
         assert_eq!(KnownDestinations::decode(&t.encode(), 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_full_table_makes_room_by_the_oldest_eighth() {
+        let mut t = KnownDestinations::new(16);
+        for i in 0..16u8 {
+            t.insert(DestinationHash([i; 16]), known(f64::from(i)));
+        }
+        t.insert(DestinationHash([99; 16]), known(99.0));
+        assert_eq!(t.len(), 15);
+        assert!(t.get(&DestinationHash([0; 16])).is_none());
+        assert!(t.get(&DestinationHash([1; 16])).is_none());
+        assert!(t.get(&DestinationHash([2; 16])).is_some());
+        for i in 0..1000u32 {
+            let mut d = [0u8; 16];
+            d[..4].copy_from_slice(&i.to_be_bytes());
+            d[15] = 1;
+            t.insert(DestinationHash(d), known(100.0 + f64::from(i)));
+            assert!(t.len() <= 16);
+        }
+        assert!(t.get(&DestinationHash([99; 16])).is_none());
     }
 
     #[test]
