@@ -8,6 +8,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{InterfaceEntry, InterfaceKind, InterfaceModeSetting, ReticulumConfig};
 use crate::error::NetError;
+use crate::interface::auto::{self, AUTO_HW_MTU};
 use crate::interface::local::{self, LocalEndpoint};
 use crate::interface::stream::Framing;
 use crate::interface::tcp_client::TcpClientPlan;
@@ -158,10 +159,13 @@ pub(crate) async fn start_one(
             tasks.spawn(udp::run(sock, forward, info, ctx.clone()));
             Ok(Some(addr))
         }
-        InterfaceKind::Auto(_) => Err(io_err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "AutoInterface is not implemented yet; skipped",
-        ))),
+        InterfaceKind::Auto(a) => {
+            info.hw_mtu = Some(AUTO_HW_MTU);
+            let plan = auto::AutoPlan::from_settings(a).map_err(io_err)?;
+            let bound = auto::bind(plan).map_err(io_err)?;
+            tasks.spawn(auto::run(bound, info, ctx.clone()));
+            Ok(None)
+        }
     }
 }
 
