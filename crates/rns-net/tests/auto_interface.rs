@@ -20,20 +20,21 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use interop::{PyPeer, TempDir, field, from_hex, to_hex, unique_token};
+use interop::{PyPeer, TempDir, field, to_hex, unique_token};
 use serde_json::{Value, json};
 
 const T: Duration = Duration::from_secs(30);
 const CHILD_ENV: &str = "RNS_NET_CHILD_CONFIG";
-/// The veth end inside each namespace.
-const VETH: &str = "mcxveth";
+/// The veth ends inside each namespace (one pair per link).
+const VETHS: [&str; 2] = ["mcxveth", "mcxveth2"];
 
 // --- Namespaces -------------------------------------------------------------
 
-/// Two namespaces joined by a veth pair; deleted on drop.
+/// Two namespaces joined by `links` veth pairs; deleted on drop.
 struct NetnsPair {
     a: String,
     b: String,
+    links: usize,
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -52,36 +53,42 @@ fn ip(args: &[&str]) -> Result<(), String> {
 }
 
 impl NetnsPair {
-    fn new() -> Result<NetnsPair, String> {
+    fn new(links: usize) -> Result<NetnsPair, String> {
         let tag = unique_token().replace('-', "");
         let pair = NetnsPair {
             a: format!("mcx{tag}a"),
             b: format!("mcx{tag}b"),
+            links,
         };
+        // Drop removes whatever was made, also when a step fails.
         ip(&["netns", "add", &pair.a])?;
-        // From here on, drop removes whatever was made.
-        let pair = pair;
         ip(&["netns", "add", &pair.b])?;
-        ip(&[
-            "link", "add", VETH, "netns", &pair.a, "type", "veth", "peer", "name", VETH, "netns",
-            &pair.b,
-        ])?;
+        for veth in pair.veths() {
+            ip(&[
+                "link", "add", veth, "netns", &pair.a, "type", "veth", "peer", "name", veth,
+                "netns", &pair.b,
+            ])?;
+        }
         for ns in [&pair.a, &pair.b] {
             ip(&["-n", ns, "link", "set", "lo", "up"])?;
-            ip(&["-n", ns, "link", "set", VETH, "up"])?;
+            for veth in pair.veths() {
+                ip(&["-n", ns, "link", "set", veth, "up"])?;
+            }
         }
         // Wait for duplicate address detection to finish: a tentative
         // link-local address cannot be bound.
         let ready = interop::wait_until(T, || {
             [&pair.a, &pair.b].iter().all(|ns| {
-                Command::new("ip")
-                    .args(["-n", ns, "-6", "addr", "show", "dev", VETH, "scope", "link"])
-                    .output()
-                    .map(|o| {
-                        let s = String::from_utf8_lossy(&o.stdout);
-                        s.contains("fe80::") && !s.contains("tentative")
-                    })
-                    .unwrap_or(false)
+                pair.veths().iter().all(|veth| {
+                    Command::new("ip")
+                        .args(["-n", ns, "-6", "addr", "show", "dev", veth, "scope", "link"])
+                        .output()
+                        .map(|o| {
+                            let s = String::from_utf8_lossy(&o.stdout);
+                            s.contains("fe80::") && !s.contains("tentative")
+                        })
+                        .unwrap_or(false)
+                })
             })
         });
         if !ready {
@@ -92,8 +99,8 @@ impl NetnsPair {
 
     /// The pair, or `None` (skip) where namespaces cannot be made; with `CI`
     /// set that is a failure.
-    fn for_test(test: &str) -> Option<NetnsPair> {
-        match NetnsPair::new() {
+    fn for_test(test: &str, links: usize) -> Option<NetnsPair> {
+        match NetnsPair::new(links) {
             Ok(p) => Some(p),
             Err(e) if std::env::var_os("CI").is_some() => {
                 panic!("{test}: cannot create network namespaces (needs root and iproute2): {e}")
@@ -103,6 +110,14 @@ impl NetnsPair {
                 None
             }
         }
+    }
+
+    fn veths(&self) -> &'static [&'static str] {
+        &VETHS[..self.links]
+    }
+
+    fn config(&self, group: &str, loglevel: u8) -> String {
+        auto_config(group, loglevel, &self.veths().join(", "))
     }
 
     fn exec(&self, ns: &str) -> Vec<String> {
@@ -118,11 +133,11 @@ impl Drop for NetnsPair {
     }
 }
 
-fn auto_config(group: &str, loglevel: u8) -> String {
+fn auto_config(group: &str, loglevel: u8, devices: &str) -> String {
     format!(
         "[reticulum]\n  share_instance = No\n  enable_transport = No\n  panic_on_interface_error = No\n\
          [logging]\n  loglevel = {loglevel}\n\
-         [interfaces]\n  [[Auto]]\n    type = AutoInterface\n    enabled = Yes\n    group_id = {group}\n    devices = {VETH}\n"
+         [interfaces]\n  [[Auto]]\n    type = AutoInterface\n    enabled = Yes\n    group_id = {group}\n    devices = {devices}\n"
     )
 }
 
@@ -236,18 +251,37 @@ impl ChildNode {
         }
     }
 
-    /// Waits until the node has an AutoInterface peer online; returns its name.
-    fn wait_peer(&self) -> String {
+    /// The names of the node's online interfaces (AutoInterface peers).
+    fn peers(&self) -> Vec<String> {
+        let r = self.call(json!({"cmd": "interfaces"}));
+        r["interfaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["online"] == json!(true))
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Waits until the node has `n` AutoInterface peers online.
+    fn wait_peers(&self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + T;
         loop {
-            let r = self.call(json!({"cmd": "interfaces"}));
-            let list = r["interfaces"].as_array().unwrap().clone();
-            if let Some(i) = list.iter().find(|i| i["online"] == json!(true)) {
-                return i["name"].as_str().unwrap().to_string();
+            let peers = self.peers();
+            if peers.len() >= n {
+                return peers;
             }
-            assert!(Instant::now() < deadline, "{}: no peer found", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{}: {n} peers not found: {peers:?}",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    fn has_event(&self, pred: impl Fn(&Value) -> bool) -> bool {
+        self.state.0.lock().unwrap().events.iter().any(pred)
     }
 }
 
@@ -275,7 +309,7 @@ mod child {
     use interop::{from_hex, to_hex};
     use rns_crypto::{DestinationHash, OsRng, PrivateIdentity};
     use rns_net::{Reticulum, ReticulumConfig};
-    use rns_proto::node::{DestinationSpec, Event, LinkEvent, LinkId, ProofStrategy};
+    use rns_proto::node::{DestinationSpec, DropReason, Event, LinkEvent, LinkId, ProofStrategy};
     use serde_json::{Value, json};
 
     fn out(v: Value) {
@@ -370,6 +404,11 @@ mod child {
                             .collect();
                         json!({"interfaces": list})
                     }
+                    "stats" => {
+                        let s = h.stats().await.unwrap();
+                        let rx: u64 = s.interfaces.values().map(|i| i.rx_packets).sum();
+                        json!({"rx": rx, "duplicate": s.dropped(DropReason::Duplicate)})
+                    }
                     "quit" => break,
                     other => panic!("unknown command {other}"),
                 };
@@ -385,30 +424,37 @@ mod child {
 
 // --- The tests -----------------------------------------------------------------
 
+/// Starts one of our nodes in each namespace.
+fn our_pair(ns: &NetnsPair, tmp: &TempDir) -> (ChildNode, ChildNode) {
+    let group = format!("mcx-{}", unique_token());
+    let spawn = |side: &str, netns: &str| {
+        let dir = tmp.join(side);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config"), ns.config(&group, 4)).unwrap();
+        ChildNode::spawn(side, &ns.exec(netns), &dir)
+    };
+    (spawn("a", &ns.a), spawn("b", &ns.b))
+}
+
+/// Two of our nodes find each other, announce, prove a packet and open a
+/// link; when one goes away, the other drops it as a peer after the
+/// peering timeout.
 #[test]
 fn two_of_our_nodes_find_each_other_and_talk() {
-    let Some(ns) = NetnsPair::for_test("two_of_our_nodes_find_each_other_and_talk") else {
+    let Some(ns) = NetnsPair::for_test("two_of_our_nodes_find_each_other_and_talk", 1) else {
         return;
     };
     let tmp = TempDir::new("auto-ours");
-    let group = format!("mcx-{}", unique_token());
-    let mut nodes = Vec::new();
-    for (side, netns) in [("a", &ns.a), ("b", &ns.b)] {
-        let dir = tmp.join(side);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config"), auto_config(&group, 4)).unwrap();
-        nodes.push(ChildNode::spawn(side, &ns.exec(netns), &dir));
-    }
-    let (a, b) = (&nodes[0], &nodes[1]);
+    let (a, b) = our_pair(&ns, &tmp);
     let started = Instant::now();
-    let peer_of_a = a.wait_peer();
-    let peer_of_b = b.wait_peer();
+    let peer_of_a = a.wait_peers(1).remove(0);
+    let peer_of_b = b.wait_peers(1).remove(0);
     eprintln!(
         "peers after {:?}: {peer_of_a}, {peer_of_b}",
         started.elapsed()
     );
     assert!(
-        peer_of_a.starts_with(&format!("Auto/{VETH}/fe80::")),
+        peer_of_a.starts_with(&format!("Auto/{}/fe80::", VETHS[0])),
         "{peer_of_a}"
     );
 
@@ -435,11 +481,68 @@ fn two_of_our_nodes_find_each_other_and_talk() {
         "announce, proved packet and link after {:?}",
         started.elapsed()
     );
+
+    // b goes silent: a drops it once the peering timeout has passed.
+    drop(b);
+    let gone = Instant::now();
+    let dropped = interop::wait_until(Duration::from_secs(40), || a.peers().is_empty());
+    let after = gone.elapsed();
+    assert!(dropped, "a still lists b as a peer after {after:?}");
+    eprintln!("a dropped the silent peer after {after:?}");
+    assert!(
+        after >= Duration::from_secs(20),
+        "dropped too early: {after:?}"
+    );
+}
+
+/// Two links between the same two nodes: each finds the other on both, and
+/// the copy of an announce arriving on the second link is not delivered.
+#[test]
+fn two_links_make_two_peers_and_copies_are_dropped() {
+    let Some(ns) = NetnsPair::for_test("two_links_make_two_peers_and_copies_are_dropped", 2) else {
+        return;
+    };
+    let tmp = TempDir::new("auto-two-links");
+    let (a, b) = our_pair(&ns, &tmp);
+    let peers = a.wait_peers(2);
+    b.wait_peers(2);
+    for veth in VETHS {
+        assert!(
+            peers
+                .iter()
+                .any(|p| p.starts_with(&format!("Auto/{veth}/"))),
+            "{peers:?}"
+        );
+    }
+    let rx_before = a.call(json!({"cmd": "stats"}))["rx"].as_u64().unwrap();
+    // b's announces leave on both links (one peer interface each); a
+    // delivers each once.
+    let mut dests = Vec::new();
+    for aspect in ["one", "two"] {
+        let d = field(&b.call(json!({"cmd": "serve", "aspect": aspect})), "dest");
+        b.call(json!({"cmd": "announce", "dest": d}));
+        a.wait_event("b's announce", |e| {
+            e["event"] == "announce" && e["dest"] == d
+        });
+        dests.push(d);
+    }
+    let stats = a.call(json!({"cmd": "stats"}));
+    let rx = stats["rx"].as_u64().unwrap() - rx_before;
+    assert_eq!(rx, 2, "copies reached the node: {stats}");
+    // And traffic still flows over whichever link the path took.
+    let r = field(
+        &a.call(json!({"cmd": "send", "dest": dests[0], "data": to_hex(b"two links")})),
+        "receipt",
+    );
+    a.wait_event("the proof", |e| {
+        e["event"] == "delivered" && e["receipt"] == r
+    });
+    assert!(b.has_event(|e| e["event"] == "packet" && e["data"] == to_hex(b"two links")));
 }
 
 #[test]
 fn our_node_and_the_reference_find_each_other_and_talk() {
-    let Some(ns) = NetnsPair::for_test("our_node_and_the_reference_find_each_other_and_talk")
+    let Some(ns) = NetnsPair::for_test("our_node_and_the_reference_find_each_other_and_talk", 1)
     else {
         return;
     };
@@ -447,16 +550,16 @@ fn our_node_and_the_reference_find_each_other_and_talk() {
     let group = format!("mcx-{}", unique_token());
     let ours_dir = tmp.join("ours");
     std::fs::create_dir_all(&ours_dir).unwrap();
-    std::fs::write(ours_dir.join("config"), auto_config(&group, 4)).unwrap();
+    std::fs::write(ours_dir.join("config"), ns.config(&group, 4)).unwrap();
     let py_dir = tmp.join("py");
     std::fs::create_dir_all(&py_dir).unwrap();
-    std::fs::write(py_dir.join("config"), auto_config(&group, 7)).unwrap();
+    std::fs::write(py_dir.join("config"), ns.config(&group, 7)).unwrap();
     let ours = ChildNode::spawn("ours", &ns.exec(&ns.a), &ours_dir);
     let prefix = ns.exec(&ns.b);
     let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
     let py = PyPeer::spawn_wrapped(&prefix, &py_dir, 7);
     let started = Instant::now();
-    let peer = ours.wait_peer();
+    let peer = ours.wait_peers(1).remove(0);
     eprintln!(
         "we found the reference after {:?}: {peer}",
         started.elapsed()
@@ -476,13 +579,7 @@ fn our_node_and_the_reference_find_each_other_and_talk() {
             json!({"destination_hash": py_dest, "app_data": "01"}),
         );
         let heard = interop::wait_until(Duration::from_secs(2), || {
-            ours.state
-                .0
-                .lock()
-                .unwrap()
-                .events
-                .iter()
-                .any(|e| e["event"] == "announce" && e["dest"] == py_dest)
+            ours.has_event(|e| e["event"] == "announce" && e["dest"] == py_dest)
         });
         if heard {
             break;
@@ -537,6 +634,5 @@ fn our_node_and_the_reference_find_each_other_and_talk() {
     });
     let rc = py.wait_for("receipt", &[("packet_hash", &ph)], T);
     assert_eq!(rc["status"], "delivered", "{rc}");
-    let _ = from_hex(&od);
     eprintln!("both ways over auto after {:?}", started.elapsed());
 }

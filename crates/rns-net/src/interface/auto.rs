@@ -274,6 +274,36 @@ pub(crate) fn bind(plan: AutoPlan) -> std::io::Result<Bound> {
     })
 }
 
+/// The frames delivered lately, to drop the copies a peer on several links
+/// sends on each.
+#[derive(Debug, Default)]
+pub(crate) struct RecentFrames {
+    entries: VecDeque<([u8; 32], std::time::Instant)>,
+}
+
+impl RecentFrames {
+    /// Whether `frame` was delivered within [`DEDUP_WINDOW`]; remembers it
+    /// if not. Holds at most [`DEDUP_ENTRIES`] frames.
+    pub(crate) fn seen(&mut self, frame: &[u8], now: std::time::Instant) -> bool {
+        while self
+            .entries
+            .front()
+            .is_some_and(|(_, t)| now.saturating_duration_since(*t) > DEDUP_WINDOW)
+        {
+            self.entries.pop_front();
+        }
+        let hash = full_hash(frame);
+        if self.entries.iter().any(|(h, _)| *h == hash) {
+            return true;
+        }
+        if self.entries.len() >= DEDUP_ENTRIES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((hash, now));
+        false
+    }
+}
+
 struct Peer {
     id: u32,
     last_heard: Instant,
@@ -295,7 +325,7 @@ pub(crate) async fn run(bound: Bound, template: InterfaceInfo, ctx: IfaceCtx) {
     }
     drop(rx_tx);
     let mut peers: HashMap<(usize, Ipv6Addr), Peer> = HashMap::new();
-    let mut recent: VecDeque<([u8; 32], Instant)> = VecDeque::new();
+    let mut recent = RecentFrames::default();
     let mut announce = interval(ANNOUNCE_INTERVAL);
     let mut reverse = interval(REVERSE_PEERING_INTERVAL);
     let mut check = interval(Duration::from_secs(1));
@@ -355,18 +385,9 @@ pub(crate) async fn run(bound: Bound, template: InterfaceInfo, ctx: IfaceCtx) {
                 }
                 Some(Rx::Data { link, from, data }) => {
                     let Some(peer) = peers.get(&(link, from)) else { continue };
-                    let now = Instant::now();
-                    while recent.front().is_some_and(|(_, t)| now.duration_since(*t) > DEDUP_WINDOW) {
-                        recent.pop_front();
-                    }
-                    let hash = full_hash(&data);
-                    if recent.iter().any(|(h, _)| *h == hash) {
+                    if recent.seen(&data, std::time::Instant::now()) {
                         continue;
                     }
-                    if recent.len() >= DEDUP_ENTRIES {
-                        recent.pop_front();
-                    }
-                    recent.push_back((hash, now));
                     let id = peer.id;
                     if ctx.events.send(IfaceEvent::Inbound { id, raw: data }).await.is_err() {
                         return;
@@ -517,6 +538,20 @@ fe800000000000000000000000000002 04 40 20 80    wlan0
             "fe80::2".parse::<Ipv6Addr>().unwrap()
         );
         assert_eq!(parse_if_inet6(text, &[], &["wlan0".into()]).len(), 1);
+    }
+
+    #[test]
+    fn copies_within_the_window_are_dropped() {
+        let t0 = std::time::Instant::now();
+        let mut r = RecentFrames::default();
+        assert!(!r.seen(b"frame", t0));
+        assert!(r.seen(b"frame", t0 + Duration::from_millis(500)));
+        assert!(!r.seen(b"other", t0 + Duration::from_millis(500)));
+        assert!(!r.seen(b"frame", t0 + Duration::from_millis(1300)));
+        for i in 0..(DEDUP_ENTRIES as u32 * 2) {
+            assert!(!r.seen(&i.to_be_bytes(), t0 + Duration::from_millis(1400)));
+        }
+        assert!(r.entries.len() <= DEDUP_ENTRIES);
     }
 
     fn hex(b: &[u8]) -> String {
