@@ -28,7 +28,9 @@
 //! it alone; it detaches when the peer times out. Choices where nothing was
 //! observed: data from an address that is not a peer is dropped; the same
 //! frame arriving again within 0.75 s (a peer on two links sends it on both)
-//! is dropped; we do not wait for peers before the node starts.
+//! is dropped; we do not wait for peers before the node starts; the links
+//! are looked up once, at start (a link that comes up later is not used
+//! until the node restarts).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -334,6 +336,9 @@ pub(crate) async fn run(bound: Bound, template: InterfaceInfo, ctx: IfaceCtx) {
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
+            // Writers of peers that timed out end here (readers never do), so
+            // the set does not keep them.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             _ = announce.tick() => {
                 for l in &links {
                     let to = SocketAddrV6::new(plan.multicast, plan.discovery_port, 0, l.link.index);
