@@ -334,3 +334,53 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
 
 /// The addresses the configured listeners bound, by interface name.
 pub type Listeners = Vec<(String, SocketAddr)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StoredPath;
+    use rns_crypto::IdentityHash;
+    use rns_proto::node::PathRecord;
+
+    fn stored(interface: &str, dest: u8, expires: f64) -> StoredPath {
+        StoredPath {
+            interface: interface.into(),
+            record: PathRecord {
+                destination: DestinationHash([dest; 16]),
+                next_hop: IdentityHash([dest; 16]),
+                hops: 1,
+                timestamp: 1.0,
+                expires,
+                emitted: 1,
+                random_blobs: vec![[dest; 10]],
+                announce: vec![dest],
+            },
+        }
+    }
+
+    #[test]
+    fn only_live_paths_over_interfaces_that_come_back_are_restored() {
+        let dir = std::env::temp_dir().join(format!("rns-net-restore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(PATHS_FILE);
+        let all = [
+            stored("Hub", 1, 100.0),
+            stored("Hub", 2, 10.0),                      // expired
+            stored("server/127.0.0.1:5000#1", 3, 100.0), // a server's connection
+            stored("Gone", 4, 100.0),                    // no longer configured
+            stored("udp", 5, 100.0),
+        ];
+        storage::write_atomic(&file, &StoredPath::encode_all(&all), true).unwrap();
+        let names = ["Hub".to_string(), "udp".to_string()].into_iter().collect();
+        let by_name = restorable_paths(&file, &names, 100, 50.0);
+        let mut got: Vec<(String, u8)> = by_name
+            .iter()
+            .flat_map(|(n, rs)| rs.iter().map(move |r| (n.clone(), r.destination.0[0])))
+            .collect();
+        got.sort();
+        assert_eq!(got, [("Hub".to_string(), 1), ("udp".to_string(), 5)]);
+        assert!(restorable_paths(&dir.join("missing"), &names, 100, 50.0).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
