@@ -48,34 +48,55 @@ impl PyPeer {
     /// Runs peer.py on the config in `config_dir` (written beforehand, e.g.
     /// with [`RnsConfig::write`]) and waits for its `ready` event.
     pub fn spawn(config_dir: &Path, loglevel: u8) -> PyPeer {
-        PyPeer::spawn_inner(config_dir, loglevel, false)
+        PyPeer::spawn_inner(&[], config_dir, loglevel, false)
+    }
+
+    /// Like [`PyPeer::spawn`], with the interpreter started through `prefix`
+    /// (e.g. `["ip", "netns", "exec", ns]`, to run the peer inside a network
+    /// namespace; the command must exec the interpreter so that dropping the
+    /// peer kills it).
+    pub fn spawn_wrapped(prefix: &[&str], config_dir: &Path, loglevel: u8) -> PyPeer {
+        PyPeer::spawn_inner(prefix, config_dir, loglevel, false)
     }
 
     /// Like [`PyPeer::spawn`], but the peer must attach to an already running
     /// shared instance (`require_shared_instance=True`); startup fails if none
     /// is reachable instead of silently becoming one.
     pub fn spawn_shared_client(config_dir: &Path, loglevel: u8) -> PyPeer {
-        PyPeer::spawn_inner(config_dir, loglevel, true)
+        PyPeer::spawn_inner(&[], config_dir, loglevel, true)
     }
 
     /// Writes nothing; spawns on `config` (already written), as a shared
     /// client when `config` was made with [`RnsConfig::shared_client`].
     pub fn spawn_config(config: &RnsConfig) -> PyPeer {
         PyPeer::spawn_inner(
+            &[],
             config.dir(),
             config.loglevel_value(),
             config.is_shared_client(),
         )
     }
 
-    fn spawn_inner(config_dir: &Path, loglevel: u8, require_shared: bool) -> PyPeer {
+    fn spawn_inner(
+        prefix: &[&str],
+        config_dir: &Path,
+        loglevel: u8,
+        require_shared: bool,
+    ) -> PyPeer {
         let python = python();
         std::fs::create_dir_all(config_dir)
             .unwrap_or_else(|e| panic!("create {}: {e}", config_dir.display()));
         let stderr_path = config_dir.join("peer-stderr.log");
         let stderr = File::create(&stderr_path)
             .unwrap_or_else(|e| panic!("create {}: {e}", stderr_path.display()));
-        let mut cmd = Command::new(&python);
+        let mut cmd = match prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(&python);
+                c
+            }
+            None => Command::new(&python),
+        };
         cmd.arg("-u")
             .arg(peer_script())
             .arg("--config")

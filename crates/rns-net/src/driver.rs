@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rns_crypto::{DestinationHash, OsRng, PrivateIdentity};
-use rns_proto::node::{InterfaceId, Limits, Node, NodeConfig};
+use rns_proto::node::{DestinationSpec, InterfaceId, Limits, Node, NodeConfig};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 
@@ -36,11 +36,13 @@ use crate::storage::{self, KnownDestination, KnownDestinations, StorageError};
 const COMMAND_QUEUE: usize = 256;
 /// Events kept for subscribers that are behind.
 pub const EVENT_BROADCAST_CAPACITY: usize = 4096;
-/// How often known destinations and paths are saved, when they changed.
+/// How often known destinations, paths and remembered ratchets are saved,
+/// when they changed (also at shutdown; our own ratchet keys at rotation).
 pub const DEFAULT_PERSIST_INTERVAL: Duration = Duration::from_secs(300);
 
 const KNOWN_FILE: &str = "rs_known_destinations";
 const PATHS_FILE: &str = "rs_path_table";
+const REMEMBERED_RATCHETS_FILE: &str = "rs_remembered_ratchets";
 
 /// Wall-clock seconds since the UNIX epoch: the node's (and the reference's)
 /// notion of time. The only clock in the stack.
@@ -57,6 +59,10 @@ pub(crate) enum Command {
     /// Run a closure against the node (it carries its own reply channel).
     Call(NodeCall),
     Interfaces(oneshot::Sender<Vec<InterfaceStatus>>),
+    Register(
+        Box<DestinationSpec>,
+        oneshot::Sender<Result<DestinationHash, NetError>>,
+    ),
     AddInterface(
         Box<InterfaceEntry>,
         oneshot::Sender<Result<Option<SocketAddr>, NetError>>,
@@ -71,6 +77,7 @@ impl std::fmt::Debug for Command {
         f.write_str(match self {
             Command::Call(_) => "Call",
             Command::Interfaces(_) => "Interfaces",
+            Command::Register(..) => "Register",
             Command::AddInterface(..) => "AddInterface",
             Command::KnownDestination(..) => "KnownDestination",
             Command::Persist(_) => "Persist",
@@ -117,8 +124,8 @@ impl Reticulum {
         }
     }
 
-    /// Keep the transport identity, known destinations and paths under
-    /// `<dir>/storage/`.
+    /// Keep the transport identity, known destinations, paths and ratchets
+    /// under `<dir>/storage/`, and restore them at start.
     pub fn config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.config_dir = Some(dir.into());
         self
@@ -181,6 +188,18 @@ impl Reticulum {
         for (dest, k) in known.iter() {
             node.remember_identity(*dest, k.identity.clone(), k.app_data.clone());
         }
+        let start_time = now();
+        if let Some(dir) = &storage_dir {
+            let remembered = storage::load_remembered(
+                &dir.join(REMEMBERED_RATCHETS_FILE),
+                self.limits.max_known_destinations,
+            );
+            for (dest, ratchet) in remembered {
+                if !ratchet.is_expired(start_time) {
+                    node.remember_ratchet(&dest, ratchet);
+                }
+            }
+        }
 
         let (cancel_source, cancel) = CancelSource::new();
         let (iface_tx, iface_rx) = mpsc::channel(EVENT_QUEUE);
@@ -217,6 +236,16 @@ impl Reticulum {
 
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
+        // Paths wait for their interface to attach (see `restorable_paths`).
+        let pending_paths = match &storage_dir {
+            Some(dir) => restorable_paths(
+                &dir.join(PATHS_FILE),
+                &start::persistent_interface_names(&self.config, role),
+                self.limits.max_paths,
+                start_time,
+            ),
+            None => Default::default(),
+        };
         let persistence = storage_dir.map(|storage_dir| actor::Persistence {
             storage_dir,
             interval: self.persist_interval,
@@ -231,6 +260,7 @@ impl Reticulum {
             cancel_source,
             known,
             persistence,
+            pending_paths,
         );
         let join = tokio::spawn(actor.run());
         let handle = ReticulumHandle::new(
@@ -249,6 +279,35 @@ impl Reticulum {
         }
         Ok(handle)
     }
+}
+
+/// The saved paths worth restoring, by interface name: not expired, and
+/// through an interface that will attach again under the same name.
+///
+/// Interface ids do not survive a restart, names do: a path is put back on
+/// the interface whose configured name it was learned on, when that
+/// interface attaches (at once for UDP, and for a TCP client even while it
+/// is still connecting; it stays attached between reconnects). Paths
+/// learned on a TCP server's connections (`name/peer#n`) are dropped: those
+/// connections end with the process, and the peer comes back as a new one.
+/// So are paths over interfaces no longer configured, and expired ones.
+fn restorable_paths(
+    path: &Path,
+    names: &std::collections::HashSet<String>,
+    limit: usize,
+    now: f64,
+) -> std::collections::HashMap<String, Vec<rns_proto::node::PathRecord>> {
+    let mut by_name: std::collections::HashMap<String, Vec<_>> = Default::default();
+    let Some(bytes) = storage::read_file(path) else {
+        return by_name;
+    };
+    let stored = storage::StoredPath::decode_all(&bytes, limit).unwrap_or_default();
+    for p in stored {
+        if now < p.record.expires && names.contains(&p.interface) {
+            by_name.entry(p.interface).or_default().push(p.record);
+        }
+    }
+    by_name
 }
 
 /// The key of the shared instance's RPC control plane: the configured
@@ -275,3 +334,53 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
 
 /// The addresses the configured listeners bound, by interface name.
 pub type Listeners = Vec<(String, SocketAddr)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StoredPath;
+    use rns_crypto::IdentityHash;
+    use rns_proto::node::PathRecord;
+
+    fn stored(interface: &str, dest: u8, expires: f64) -> StoredPath {
+        StoredPath {
+            interface: interface.into(),
+            record: PathRecord {
+                destination: DestinationHash([dest; 16]),
+                next_hop: IdentityHash([dest; 16]),
+                hops: 1,
+                timestamp: 1.0,
+                expires,
+                emitted: 1,
+                random_blobs: vec![[dest; 10]],
+                announce: vec![dest],
+            },
+        }
+    }
+
+    #[test]
+    fn only_live_paths_over_interfaces_that_come_back_are_restored() {
+        let dir = std::env::temp_dir().join(format!("rns-net-restore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(PATHS_FILE);
+        let all = [
+            stored("Hub", 1, 100.0),
+            stored("Hub", 2, 10.0),                      // expired
+            stored("server/127.0.0.1:5000#1", 3, 100.0), // a server's connection
+            stored("Gone", 4, 100.0),                    // no longer configured
+            stored("udp", 5, 100.0),
+        ];
+        storage::write_atomic(&file, &StoredPath::encode_all(&all), true).unwrap();
+        let names = ["Hub".to_string(), "udp".to_string()].into_iter().collect();
+        let by_name = restorable_paths(&file, &names, 100, 50.0);
+        let mut got: Vec<(String, u8)> = by_name
+            .iter()
+            .flat_map(|(n, rs)| rs.iter().map(move |r| (n.clone(), r.destination.0[0])))
+            .collect();
+        got.sort();
+        assert_eq!(got, [("Hub".to_string(), 1), ("udp".to_string(), 5)]);
+        assert!(restorable_paths(&dir.join("missing"), &names, 100, 50.0).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -8,6 +8,7 @@
 //! `try_send`, dropping (and counting) when a slow peer lets it fill up, so that
 //! one stuck socket never stalls the node.
 
+pub mod auto;
 pub mod local;
 pub(crate) mod stream;
 pub(crate) mod tcp_client;

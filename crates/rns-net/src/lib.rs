@@ -52,8 +52,8 @@
 //! ```
 //!
 //! With a config directory, [`Reticulum::start_from_dir`] writes a default
-//! config on first run, loads it, and keeps the transport identity and known
-//! destinations across restarts.
+//! config on first run, loads it, and keeps the transport identity, known
+//! destinations, the path table and ratchets across restarts ([`storage`]).
 
 mod cancel;
 pub mod config;

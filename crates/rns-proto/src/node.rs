@@ -73,6 +73,7 @@ pub use link_api::{
     LinkError, LinkEvent, LinkId, LinkState, ProofStrategy, RequestFailure, RequestId,
     TeardownReason,
 };
+pub use path_table::PathRecord;
 pub use response_hold::RESPONSE_HOLD;
 pub use stats::{DropReason, InterfaceStats, NodeStats};
 
@@ -277,6 +278,22 @@ impl Node {
 
     pub fn path_table(&self) -> impl Iterator<Item = PathEntryView> + '_ {
         self.paths.views()
+    }
+
+    /// Every path in full with the interface it goes through, for a driver
+    /// to persist (see [`restore_path`](Self::restore_path)).
+    pub fn path_records(&self) -> impl Iterator<Item = (InterfaceId, PathRecord)> + '_ {
+        self.paths.records()
+    }
+
+    /// Puts a persisted path back on `interface`. Refused (false) when it has
+    /// expired, the interface is not attached, a path to the destination is
+    /// already known (what was learned since start wins), or the stored
+    /// announce is not an announce for that destination. The announce is
+    /// not verified again: it was verified when it arrived, and the storage
+    /// it comes from is as trusted as the keys beside it.
+    pub fn restore_path(&mut self, now: f64, interface: InterfaceId, record: PathRecord) -> bool {
+        self.restore(now, interface, record)
     }
 
     pub fn drop_path(&mut self, destination: &DestinationHash) -> bool {

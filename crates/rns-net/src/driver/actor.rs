@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rns_proto::node::{Event, Node};
+use rns_crypto::destination::expand_name;
+use rns_crypto::{DestinationHash, PrivateIdentity, destination_hash, name_hash};
+use rns_proto::node::{DestinationSpec, Event, Node, NodeError, PathRecord, SpecKind};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -14,8 +16,9 @@ use tokio::time::Instant;
 use super::start::{node_config, node_id};
 use super::{Command, InterfaceStatus, now};
 use crate::cancel::CancelSource;
+use crate::error::NetError;
 use crate::interface::{IfaceCtx, IfaceEvent, InterfaceInfo};
-use crate::storage::{KnownDestination, KnownDestinations, PathSnapshot, StorageError};
+use crate::storage::{self, KnownDestination, KnownDestinations, StorageError, StoredPath};
 
 /// With nothing scheduled the node is still given the time this often, so a
 /// node that under-reports its deadline cannot stall forever.
@@ -51,6 +54,10 @@ pub(crate) struct Actor {
     pub persistence: Option<Persistence>,
     slots: HashMap<u32, Slot>,
     dirty: bool,
+    /// Saved paths waiting for their interface to attach, by interface name.
+    pending_paths: HashMap<String, Vec<PathRecord>>,
+    /// Our ratcheted destinations whose ratchet keys are kept on disk.
+    ratcheted: HashMap<DestinationHash, (PrivateIdentity, PathBuf)>,
 }
 
 impl Actor {
@@ -65,6 +72,7 @@ impl Actor {
         cancel: CancelSource,
         known: KnownDestinations,
         persistence: Option<Persistence>,
+        pending_paths: HashMap<String, Vec<PathRecord>>,
     ) -> Self {
         Actor {
             node,
@@ -78,6 +86,8 @@ impl Actor {
             persistence,
             slots: HashMap::new(),
             dirty: false,
+            pending_paths,
+            ratcheted: HashMap::new(),
         }
     }
 
@@ -143,6 +153,9 @@ impl Actor {
                 list.sort_by_key(|s| s.id);
                 let _ = reply.send(list);
             }
+            Command::Register(spec, reply) => {
+                let _ = reply.send(self.register(*spec).await);
+            }
             Command::AddInterface(entry, reply) => {
                 let result = super::start::start_one(&entry, &self.ctx, &mut self.tasks).await;
                 let _ = reply.send(result);
@@ -162,6 +175,12 @@ impl Actor {
         match ev {
             IfaceEvent::Attached { id, info, writer } => {
                 self.node.add_interface(node_id(id), node_config(&info));
+                if let Some(paths) = self.pending_paths.remove(&info.name) {
+                    let t = now();
+                    for record in paths {
+                        self.node.restore_path(t, node_id(id), record);
+                    }
+                }
                 self.slots.insert(
                     id,
                     Slot {
@@ -193,16 +212,14 @@ impl Actor {
     /// Hands every pending transmit to its interface and every event to the
     /// subscribers. Neither can block: full writer queues drop (and count), and
     /// a lagging subscriber loses the oldest events, not the node's time.
+    ///
+    /// Events go first: a rotated ratchet is on disk before the announce that
+    /// carries it leaves, so no peer learns a ratchet a crash could lose.
     fn flush(&mut self) {
-        while let Some(t) = self.node.poll_transmit() {
-            let Some(slot) = self.slots.get_mut(&t.interface.0) else {
-                continue;
-            };
-            if !slot.online || !slot.info.outbound || slot.writer.try_send(t.raw).is_err() {
-                slot.dropped = slot.dropped.saturating_add(1);
-            }
-        }
         while let Some(event) = self.node.poll_event() {
+            if let Event::RatchetsRotated { destination } = &event {
+                self.save_own_ratchets(destination);
+            }
             if let Event::AnnounceReceived {
                 destination,
                 identity,
@@ -223,20 +240,113 @@ impl Actor {
             // No subscriber is not an error: events are informational.
             let _ = self.events.send(event);
         }
+        while let Some(t) = self.node.poll_transmit() {
+            let Some(slot) = self.slots.get_mut(&t.interface.0) else {
+                continue;
+            };
+            if !slot.online || !slot.info.outbound || slot.writer.try_send(t.raw).is_err() {
+                slot.dropped = slot.dropped.saturating_add(1);
+            }
+        }
     }
 
-    /// Writes the known destinations and the path table off the async threads.
+    /// Registers a destination; a ratcheted SINGLE one gets its stored keys
+    /// (when its set is empty) and is saved from now on. See
+    /// `ReticulumHandle::register_destination`.
+    async fn register(&mut self, mut spec: DestinationSpec) -> Result<DestinationHash, NetError> {
+        let mut saved = None;
+        if let (Some(p), SpecKind::Single(single)) = (&self.persistence, &mut spec.kind)
+            && let Some(given) = &mut single.ratchets
+        {
+            let aspects: Vec<&str> = spec.aspects.iter().map(String::as_str).collect();
+            let name = expand_name(&spec.app_name, &aspects).map_err(NodeError::from)?;
+            let dest = destination_hash(&name_hash(&name), Some(&single.identity.hash()));
+            let path = storage::own_ratchets_path(&p.storage_dir, &dest);
+            if given.is_empty() {
+                let (file, identity) = (path.clone(), single.identity.clone());
+                let loaded = tokio::task::spawn_blocking(move || {
+                    storage::load_own_ratchets(&file, &identity)
+                })
+                .await
+                .map_err(|e| StorageError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })??;
+                if let Some(mut set) = loaded {
+                    set.set_retained(given.retained());
+                    *given = set;
+                }
+            }
+            saved = Some((dest, single.identity.clone(), path));
+        }
+        let dest = self.node.register_destination(spec)?;
+        if let Some((d, identity, path)) = saved
+            && d == dest
+        {
+            self.ratcheted.insert(dest, (identity, path));
+        }
+        Ok(dest)
+    }
+
+    /// Writes a destination's ratchet keys now, on the driver's thread: it
+    /// happens once per rotation (at most every 30 minutes per destination)
+    /// and must be done before the new ratchet is announced.
+    fn save_own_ratchets(&self, destination: &DestinationHash) {
+        let (Some((identity, path)), Some(set)) = (
+            self.ratcheted.get(destination),
+            self.node.destination_ratchets(destination),
+        ) else {
+            return;
+        };
+        // A failed write leaves the previous keys on disk; the set stays in
+        // memory and is written again at the next rotation.
+        let _ = storage::save_own_ratchets(path, set, identity);
+    }
+
+    /// Writes the known destinations, the path table and the remembered
+    /// ratchets off the async threads.
     async fn persist(&mut self) -> Result<(), StorageError> {
+        let paths = self.path_snapshot();
+        self.persist_with(paths).await
+    }
+
+    /// The path table as it should be saved, with interface names.
+    fn path_snapshot(&self) -> Vec<StoredPath> {
+        let mut paths: Vec<StoredPath> = self
+            .node
+            .path_records()
+            .filter_map(|(iface, record)| {
+                let interface = self.slots.get(&iface.0)?.info.name.clone();
+                Some(StoredPath { interface, record })
+            })
+            .collect();
+        // Paths still waiting for their interface are kept too.
+        for (name, records) in &self.pending_paths {
+            paths.extend(records.iter().map(|record| StoredPath {
+                interface: name.clone(),
+                record: record.clone(),
+            }));
+        }
+        paths
+    }
+
+    async fn persist_with(&mut self, paths: Vec<StoredPath>) -> Result<(), StorageError> {
         let Some(p) = &self.persistence else {
             return Ok(());
         };
         let dir = p.storage_dir.clone();
         let known = self.known.encode();
-        let paths: Vec<PathSnapshot> = self.node.path_table().map(|p| (&p).into()).collect();
-        let paths = PathSnapshot::encode_all(&paths);
+        let paths = StoredPath::encode_all(&paths);
+        let ratchets: Vec<_> = self
+            .known
+            .iter()
+            .filter_map(|(d, _)| Some((*d, self.node.recall_ratchet(d)?)))
+            .collect();
+        let ratchets = storage::encode_remembered(&ratchets);
         let result = tokio::task::spawn_blocking(move || {
-            crate::storage::write_atomic(&dir.join(super::KNOWN_FILE), &known, false)?;
-            crate::storage::write_atomic(&dir.join(super::PATHS_FILE), &paths, false)
+            storage::write_atomic(&dir.join(super::KNOWN_FILE), &known, true)?;
+            storage::write_atomic(&dir.join(super::PATHS_FILE), &paths, true)?;
+            storage::write_atomic(&dir.join(super::REMEMBERED_RATCHETS_FILE), &ratchets, true)
         })
         .await
         .unwrap_or_else(|e| {
@@ -251,8 +361,10 @@ impl Actor {
         result
     }
 
-    /// Ends every child task, then saves state one last time.
+    /// Ends every child task, then saves state one last time: the path table
+    /// as it was before the interfaces went (detaching one forgets its paths).
     async fn stop(&mut self) {
+        let paths = self.path_snapshot();
         self.cancel.cancel();
         // Interfaces report detaching while they wind down; keep draining so
         // none of them waits on a full channel while we wait on it.
@@ -263,6 +375,6 @@ impl Actor {
             }
         }
         self.flush();
-        let _ = self.persist().await;
+        let _ = self.persist_with(paths).await;
     }
 }

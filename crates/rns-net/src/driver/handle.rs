@@ -115,13 +115,17 @@ impl ReticulumHandle {
         &self.shared.warnings
     }
 
+    /// Registers a destination. With a config directory, a SINGLE destination
+    /// with ratchets and an empty [`RatchetSet`](rns_crypto::RatchetSet)
+    /// gets the ratchet keys stored for it (`storage/rs_ratchet_keys/<hash>`),
+    /// and its ratchets are saved there whenever they rotate. A stored file
+    /// that the destination's identity did not sign, or that is damaged,
+    /// fails the registration rather than be overwritten.
     pub async fn register_destination(
         &self,
         spec: DestinationSpec,
     ) -> Result<DestinationHash, NetError> {
-        Ok(self
-            .with_node(move |n, _| n.register_destination(spec))
-            .await??)
+        self.ask(|tx| Command::Register(Box::new(spec), tx)).await?
     }
 
     pub async fn deregister_destination(&self, dest: DestinationHash) -> Result<(), NetError> {

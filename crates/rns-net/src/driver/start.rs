@@ -1,5 +1,6 @@
 //! Bringing up the interfaces a config names, as tasks in the driver's set.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use rns_proto::node::{InterfaceConfig, InterfaceId, InterfaceMode};
@@ -7,6 +8,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{InterfaceEntry, InterfaceKind, InterfaceModeSetting, ReticulumConfig};
 use crate::error::NetError;
+use crate::interface::auto::{self, AUTO_HW_MTU};
 use crate::interface::local::{self, LocalEndpoint};
 use crate::interface::stream::Framing;
 use crate::interface::tcp_client::TcpClientPlan;
@@ -157,11 +159,31 @@ pub(crate) async fn start_one(
             tasks.spawn(udp::run(sock, forward, info, ctx.clone()));
             Ok(Some(addr))
         }
-        InterfaceKind::Auto(_) => Err(io_err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "AutoInterface is not implemented yet; skipped",
-        ))),
+        InterfaceKind::Auto(a) => {
+            info.hw_mtu = Some(AUTO_HW_MTU);
+            let plan = auto::AutoPlan::from_settings(a).map_err(io_err)?;
+            let bound = auto::bind(plan).map_err(io_err)?;
+            tasks.spawn(auto::run(bound, info, ctx.clone()));
+            Ok(None)
+        }
     }
+}
+
+/// The names under which interfaces attach again after a restart: the
+/// configured TCP clients and UDP interfaces (a TCP server attaches only its
+/// connections, named after the peer), or the link to the shared instance.
+pub(crate) fn persistent_interface_names(
+    config: &ReticulumConfig,
+    role: InstanceRole,
+) -> HashSet<String> {
+    if role == InstanceRole::SharedInstanceClient {
+        return HashSet::from([local::client_info().name]);
+    }
+    config
+        .enabled_interfaces()
+        .filter(|e| matches!(e.kind, InterfaceKind::TcpClient(_) | InterfaceKind::Udp(_)))
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 /// The node's view of an interface.

@@ -1,15 +1,14 @@
-//! Known destinations (identities learned from announces) and path-table
-//! snapshots, with their msgpack encodings (see the parent module).
+//! Known destinations (identities learned from announces), with their
+//! msgpack encoding (see the parent module).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use rns_crypto::{DestinationHash, IdentityHash, PublicIdentity};
+use rns_crypto::{DestinationHash, PublicIdentity};
 use rns_msgpack::Value;
-use rns_proto::node::PathEntryView;
 
 use super::files::read_limited;
-use super::{StorageError, write_atomic};
+use super::{StorageError, versioned_rows, write_atomic};
 
 const FORMAT_VERSION: u64 = 1;
 
@@ -38,18 +37,30 @@ impl KnownDestinations {
         }
     }
 
+    /// Adds or replaces an entry. When the table is full, the eighth heard
+    /// from longest ago goes at once: one O(n) pass per n/8 inserts, so a
+    /// flood of new destinations costs O(1) per announce on average, not a
+    /// scan of the whole table each.
     pub fn insert(&mut self, destination: DestinationHash, known: KnownDestination) {
         if !self.entries.contains_key(&destination) && self.entries.len() >= self.capacity {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by(|a, b| a.1.last_seen.total_cmp(&b.1.last_seen))
-                .map(|(k, _)| *k);
-            if let Some(k) = oldest {
-                self.entries.remove(&k);
-            }
+            self.evict_oldest((self.capacity / 8).max(1));
         }
         self.entries.insert(destination, known);
+    }
+
+    fn evict_oldest(&mut self, n: usize) {
+        let mut ages: Vec<(f64, DestinationHash)> = self
+            .entries
+            .iter()
+            .map(|(d, k)| (k.last_seen, *d))
+            .collect();
+        if n < ages.len() {
+            ages.select_nth_unstable_by(n, |a, b| a.0.total_cmp(&b.0));
+            ages.truncate(n);
+        }
+        for (_, d) in ages {
+            self.entries.remove(&d);
+        }
     }
 
     pub fn get(&self, destination: &DestinationHash) -> Option<&KnownDestination> {
@@ -90,7 +101,7 @@ impl KnownDestinations {
     /// Decodes a table; rows that do not parse are skipped, not fatal, so one
     /// bad entry does not cost all the others.
     pub fn decode(bytes: &[u8], capacity: usize) -> Option<Self> {
-        let rows = versioned_rows(bytes)?;
+        let rows = versioned_rows(bytes, FORMAT_VERSION)?;
         let mut table = KnownDestinations::new(capacity);
         for row in rows {
             let Some(fields) = row.as_array() else {
@@ -133,80 +144,8 @@ impl KnownDestinations {
     }
 
     pub fn save(&self, path: &Path) -> Result<(), StorageError> {
-        write_atomic(path, &self.encode(), false)
+        write_atomic(path, &self.encode(), true)
     }
-}
-
-/// The path table as last seen, minus interfaces.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathSnapshot {
-    pub destination: DestinationHash,
-    pub next_hop: IdentityHash,
-    pub hops: u8,
-    pub timestamp: f64,
-    pub expires: f64,
-}
-
-impl From<&PathEntryView> for PathSnapshot {
-    fn from(p: &PathEntryView) -> Self {
-        PathSnapshot {
-            destination: p.destination,
-            next_hop: p.next_hop,
-            hops: p.hops,
-            timestamp: p.timestamp,
-            expires: p.expires,
-        }
-    }
-}
-
-impl PathSnapshot {
-    pub fn encode_all(paths: &[PathSnapshot]) -> Vec<u8> {
-        let rows = paths
-            .iter()
-            .map(|p| {
-                Value::Array(vec![
-                    Value::bin(p.destination.0.to_vec()),
-                    Value::bin(p.next_hop.0.to_vec()),
-                    Value::UInt(u64::from(p.hops)),
-                    Value::F64(p.timestamp),
-                    Value::F64(p.expires),
-                ])
-            })
-            .collect();
-        rns_msgpack::encode(&Value::Array(vec![
-            Value::UInt(FORMAT_VERSION),
-            Value::Array(rows),
-        ]))
-    }
-
-    /// Decodes at most `limit` rows; rows that do not parse are skipped.
-    pub fn decode_all(bytes: &[u8], limit: usize) -> Option<Vec<PathSnapshot>> {
-        let rows = versioned_rows(bytes)?;
-        let parse = |row: &Value| -> Option<PathSnapshot> {
-            let [d, n, h, t, e] = row.as_array()? else {
-                return None;
-            };
-            Some(PathSnapshot {
-                destination: d.as_bin().and_then(DestinationHash::from_slice)?,
-                next_hop: n.as_bin().and_then(IdentityHash::from_slice)?,
-                hops: u8::try_from(h.as_u64()?).ok()?,
-                timestamp: t.as_f64()?,
-                expires: e.as_f64()?,
-            })
-        };
-        Some(rows.iter().filter_map(parse).take(limit).collect())
-    }
-}
-
-fn versioned_rows(bytes: &[u8]) -> Option<Vec<Value>> {
-    let value = rns_msgpack::decode(bytes).ok()?;
-    let [version, rows] = value.as_array()? else {
-        return None;
-    };
-    if version.as_u64()? != FORMAT_VERSION {
-        return None;
-    }
-    Some(rows.as_array()?.to_vec())
 }
 
 #[cfg(test)]
@@ -229,6 +168,7 @@ mod tests {
         t.insert(DestinationHash([2; 16]), known(2.0));
         t.insert(DestinationHash([3; 16]), known(3.0));
         assert_eq!(t.len(), 2);
+        assert!(t.get(&DestinationHash([2; 16])).is_some());
         assert!(t.get(&DestinationHash([1; 16])).is_none());
         let back = KnownDestinations::decode(&t.encode(), 10).unwrap();
         assert_eq!(back.len(), 2);
@@ -240,6 +180,27 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_makes_room_by_the_oldest_eighth() {
+        let mut t = KnownDestinations::new(16);
+        for i in 0..16u8 {
+            t.insert(DestinationHash([i; 16]), known(f64::from(i)));
+        }
+        t.insert(DestinationHash([99; 16]), known(99.0));
+        assert_eq!(t.len(), 15);
+        assert!(t.get(&DestinationHash([0; 16])).is_none());
+        assert!(t.get(&DestinationHash([1; 16])).is_none());
+        assert!(t.get(&DestinationHash([2; 16])).is_some());
+        for i in 0..1000u32 {
+            let mut d = [0u8; 16];
+            d[..4].copy_from_slice(&i.to_be_bytes());
+            d[15] = 1;
+            t.insert(DestinationHash(d), known(100.0 + f64::from(i)));
+            assert!(t.len() <= 16);
+        }
+        assert!(t.get(&DestinationHash([99; 16])).is_none());
+    }
+
+    #[test]
     fn garbage_is_refused_or_skipped() {
         assert!(KnownDestinations::decode(b"\xff\x00garbage", 10).is_none());
         let odd = rns_msgpack::encode(&Value::Array(vec![
@@ -247,19 +208,5 @@ mod tests {
             Value::Array(vec![Value::Nil, Value::Array(vec![Value::UInt(3)])]),
         ]));
         assert_eq!(KnownDestinations::decode(&odd, 10).unwrap().len(), 0);
-        assert!(PathSnapshot::decode_all(&odd, 10).unwrap().is_empty());
-    }
-
-    #[test]
-    fn path_snapshots_round_trip() {
-        let p = PathSnapshot {
-            destination: DestinationHash([7; 16]),
-            next_hop: IdentityHash([8; 16]),
-            hops: 3,
-            timestamp: 1.5,
-            expires: 2.5,
-        };
-        let bytes = PathSnapshot::encode_all(std::slice::from_ref(&p));
-        assert_eq!(PathSnapshot::decode_all(&bytes, 10).unwrap(), vec![p]);
     }
 }

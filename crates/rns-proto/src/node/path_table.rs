@@ -6,8 +6,8 @@
 use std::collections::VecDeque;
 
 use rns_crypto::{DestinationHash, IdentityHash};
-use rns_wire::announce::RandomHash;
-use rns_wire::packet::Packet;
+use rns_wire::announce::{RANDOM_HASH_LEN, RandomHash};
+use rns_wire::packet::{Packet, PacketType};
 
 use super::bounded::BoundedMap;
 use super::config::{InterfaceId, InterfaceMode};
@@ -29,6 +29,26 @@ pub(crate) fn lifetime(mode: InterfaceMode) -> f64 {
         InterfaceMode::Roaming => ROAMING_PATH_LIFETIME,
         _ => PATH_LIFETIME,
     }
+}
+
+/// A path-table entry in full, for a driver to persist and restore
+/// ([`Node::path_records`](super::Node::path_records),
+/// [`Node::restore_path`](super::Node::restore_path)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathRecord {
+    pub destination: DestinationHash,
+    pub next_hop: IdentityHash,
+    pub hops: u8,
+    pub timestamp: f64,
+    pub expires: f64,
+    /// The newest emission time among the accepted announces.
+    pub emitted: u64,
+    /// The random blobs of accepted announces, oldest first, so replays stay
+    /// recognisable after a restore.
+    pub random_blobs: Vec<[u8; RANDOM_HASH_LEN]>,
+    /// The announce as received (hops counted), unmasked: what path requests
+    /// are answered with.
+    pub announce: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +145,11 @@ impl PathTable {
         self.map.insert(destination, entry).map(|(k, _)| k)
     }
 
+    /// Inserts a restored entry as it is (blobs included).
+    pub(crate) fn insert_restored(&mut self, destination: DestinationHash, entry: PathEntry) {
+        self.map.insert(destination, entry);
+    }
+
     /// Notes that our own traffic used this path: it is evicted last, and its
     /// timestamp is refreshed as the reference does on use.
     pub(crate) fn mark_used(&mut self, destination: &DestinationHash, now: f64) {
@@ -144,6 +169,23 @@ impl PathTable {
             .retain(|_, e| now < e.expires && interface_exists(e.interface));
     }
 
+    /// Every entry in full, with the interface it was learned on.
+    pub(crate) fn records(&self) -> impl Iterator<Item = (InterfaceId, PathRecord)> + '_ {
+        self.map.iter().map(|(d, e)| {
+            let record = PathRecord {
+                destination: *d,
+                next_hop: e.next_hop,
+                hops: e.hops,
+                timestamp: e.timestamp,
+                expires: e.expires,
+                emitted: e.emitted,
+                random_blobs: e.random_blobs.iter().map(|b| b.0).collect(),
+                announce: e.announce.encode(),
+            };
+            (e.interface, record)
+        })
+    }
+
     pub(crate) fn views(&self) -> impl Iterator<Item = PathEntryView> + '_ {
         self.map.iter().map(|(d, e)| PathEntryView {
             destination: *d,
@@ -156,10 +198,44 @@ impl PathTable {
     }
 }
 
+impl super::Node {
+    pub(crate) fn restore(&mut self, now: f64, interface: InterfaceId, r: PathRecord) -> bool {
+        if now >= r.expires
+            || !self.interfaces.contains_key(&interface)
+            || self.paths.get(&r.destination).is_some()
+        {
+            return false;
+        }
+        let Ok(announce) = Packet::decode(&r.announce) else {
+            return false;
+        };
+        if announce.packet_type != PacketType::Announce || announce.destination != r.destination {
+            return false;
+        }
+        let mut blobs: VecDeque<RandomHash> =
+            r.random_blobs.iter().copied().map(RandomHash).collect();
+        while blobs.len() > MAX_RANDOM_BLOBS {
+            blobs.pop_front();
+        }
+        let entry = PathEntry {
+            timestamp: r.timestamp,
+            next_hop: r.next_hop,
+            hops: r.hops,
+            expires: r.expires,
+            interface,
+            random_blobs: blobs,
+            emitted: r.emitted,
+            announce,
+        };
+        self.paths.insert_restored(r.destination, entry);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rns_wire::packet::{Context, DestinationKind, PacketType};
+    use rns_wire::packet::{Context, DestinationKind};
 
     fn entry(hops: u8, emitted: u64, expires: f64) -> PathEntry {
         let p = Packet::new(
