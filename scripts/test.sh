@@ -23,3 +23,7 @@ cargo test --workspace --locked
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
+
+step "benchmark smoke run: our stack beside the reference, a few seconds (bench/net.sh for the real run)"
+cargo build --locked -p netbench
+target/debug/netbench --quick

@@ -27,6 +27,33 @@ pub fn full_hash_of(parts: &[&[u8]]) -> [u8; HASH_LEN] {
     h.finalize().into()
 }
 
+/// SHA-256 state after a long common prefix, so several hashes of
+/// `prefix || suffix` cost one pass over the prefix (a resource's hash and its
+/// proof both cover the whole resource).
+#[derive(Clone)]
+pub struct HashedPrefix(Sha256);
+
+impl HashedPrefix {
+    pub fn new(prefix: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(prefix);
+        HashedPrefix(h)
+    }
+
+    /// SHA-256 of `prefix || suffix`.
+    pub fn with_suffix(&self, suffix: &[u8]) -> [u8; HASH_LEN] {
+        let mut h = self.0.clone();
+        h.update(suffix);
+        h.finalize().into()
+    }
+}
+
+impl std::fmt::Debug for HashedPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedPrefix")
+    }
+}
+
 /// The first 16 bytes of SHA-256 of `data`.
 pub fn truncated_hash(data: &[u8]) -> [u8; TRUNCATED_HASH_LEN] {
     first_16(&full_hash(data))

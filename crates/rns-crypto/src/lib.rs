@@ -28,7 +28,7 @@ pub use destination::{DestinationKind, destination_hash, destination_hash_for, n
 pub use ecdh::{X25519Keypair, derive_link_key, derive_link_token, x25519_shared};
 pub use encrypt::{DecryptError, Decrypted};
 pub use group::GroupKey;
-pub use hash::{full_hash, random_hash, truncated_hash};
+pub use hash::{HashedPrefix, full_hash, random_hash, truncated_hash};
 pub use hkdf::hkdf;
 pub use identity::{PrivateIdentity, PublicIdentity, Signature};
 pub use ifac::{IfacError, IfacKey};

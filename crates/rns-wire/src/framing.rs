@@ -100,6 +100,19 @@ impl FrameBuffer {
         self.buf.push(byte);
     }
 
+    /// `push` for each byte of `run`, in one copy.
+    fn extend(&mut self, run: &[u8]) {
+        if self.overflowed {
+            return;
+        }
+        if self.buf.len() + run.len() > self.limits.max_payload {
+            self.overflowed = true;
+            self.buf = Vec::new();
+            return;
+        }
+        self.buf.extend_from_slice(run);
+    }
+
     /// Ends the current frame: delivers it if its size is acceptable, counts it
     /// otherwise, and leaves the buffer empty for the next frame.
     fn finish(&mut self, stats: &mut DeframeStats, on_frame: &mut impl FnMut(&[u8])) {

@@ -74,6 +74,14 @@ pub fn expected_proof(data: &[u8], resource_hash: &ResourceHash) -> ProofHash {
     ProofHash(full_hash_of(&[data, &resource_hash.0]))
 }
 
+/// [`resource_hash`] and [`expected_proof`] together, in one pass over `data`.
+pub fn resource_hash_and_proof(data: &[u8], random_hash: &RandomHash) -> (ResourceHash, ProofHash) {
+    let prefix = rns_crypto::HashedPrefix::new(data);
+    let hash = ResourceHash(prefix.with_suffix(&random_hash.0));
+    let proof = ProofHash(prefix.with_suffix(&hash.0));
+    (hash, proof)
+}
+
 /// The map hash of one part as sent on the wire: first 4 bytes of
 /// SHA-256(part || random_hash).
 pub fn map_hash(part: &[u8], random_hash: &RandomHash) -> MapHash {

@@ -9,8 +9,7 @@ use rns_crypto::Token;
 use rns_wire::packet::Context;
 use rns_wire::resource::{
     Advertisement, HashmapUpdate, MapHash, ResourceFlags, ResourceHash, ResourceProof,
-    ResourceRequest, collision_guard_size, expected_proof, hashmap_max_len, map_hash,
-    resource_hash,
+    ResourceRequest, collision_guard_size, hashmap_max_len, map_hash, resource_hash_and_proof,
 };
 
 use super::compress::{DECOMPRESS_CAP, decompress_capped};
@@ -306,11 +305,11 @@ impl Incoming {
         cap: usize,
         emits: &mut Vec<Emit>,
     ) -> Result<Vec<u8>, ResourceStatus> {
-        let stream: Vec<u8> = std::mem::take(&mut self.parts)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
+        let parts = std::mem::take(&mut self.parts);
+        let mut stream = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+        for part in parts.iter().flatten() {
+            stream.extend_from_slice(part);
+        }
         let opened = match self.flags.encrypted() {
             true => token
                 .decrypt(&stream)
@@ -328,12 +327,13 @@ impl Incoming {
             }
             false => body.to_vec(),
         };
-        if resource_hash(&data, &self.random_hash) != self.hash {
+        let (hash, proof) = resource_hash_and_proof(&data, &self.random_hash);
+        if hash != self.hash {
             return Err(ResourceStatus::Corrupt);
         }
         let proof = ResourceProof {
             resource_hash: self.hash,
-            proof: expected_proof(&data, &self.hash),
+            proof,
         };
         emits.push(Emit::Proof(proof.encode().to_vec()));
         Ok(data)

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rns_crypto::{CryptoRngCore, Token};
 use rns_wire::resource::{
     Advertisement, MapHash, ProofHash, RandomHash, ResourceFlags, ResourceHash,
-    collision_guard_size, expected_proof, hashmap_max_len, map_hash, resource_hash,
+    collision_guard_size, hashmap_max_len, map_hash, resource_hash_and_proof,
 };
 
 use super::compress::compress;
@@ -77,12 +77,12 @@ impl Segment {
             else {
                 continue;
             };
-            let hash = resource_hash(plain, &r);
+            let (hash, expected_proof) = resource_hash_and_proof(plain, &r);
             return Ok(Segment {
                 index,
                 hash,
                 random_hash: r,
-                expected_proof: expected_proof(plain, &hash),
+                expected_proof,
                 compressed: compressed.is_some(),
                 plain_len: plain.len(),
                 encrypted,
@@ -175,6 +175,7 @@ fn hashmap_without_collisions(
 mod tests {
     use super::*;
     use crate::resource::part_size;
+    use rns_wire::resource::resource_hash;
 
     struct Counter(u8);
     impl rand_core::RngCore for Counter {

@@ -26,14 +26,17 @@ pub fn frame_into(payload: &[u8], out: &mut Vec<u8>) {
 
 /// Appends `payload` with `7D` → `7D 5D` and `7E` → `7D 5E`.
 pub fn escape_into(payload: &[u8], out: &mut Vec<u8>) {
-    for &b in payload {
-        if b == FLAG || b == ESC {
-            out.push(ESC);
-            out.push(b ^ ESC_MASK);
-        } else {
-            out.push(b);
-        }
+    out.reserve(payload.len());
+    // Copy runs of ordinary bytes whole: this sits on the path of every byte a
+    // resource moves over TCP.
+    let mut rest = payload;
+    while let Some(at) = memchr::memchr2(FLAG, ESC, rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.push(ESC);
+        out.push(rest[at] ^ ESC_MASK);
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +71,23 @@ impl HdlcDeframer {
 
     /// Consumes `chunk`, calling `on_frame` with each complete payload in order.
     pub fn push(&mut self, chunk: &[u8], mut on_frame: impl FnMut(&[u8])) {
-        for &b in chunk {
-            self.push_byte(b, &mut on_frame);
+        let mut rest = chunk;
+        while let Some((&b, tail)) = rest.split_first() {
+            if self.state != (State::InFrame { escaped: false }) {
+                self.push_byte(b, &mut on_frame);
+                rest = tail;
+                continue;
+            }
+            // Inside a frame with no escape pending, every byte up to the next
+            // flag or escape is payload as it stands: take the run at once.
+            let run = memchr::memchr2(FLAG, ESC, rest).unwrap_or(rest.len());
+            if run == 0 {
+                self.push_byte(b, &mut on_frame);
+                rest = tail;
+            } else {
+                self.frame.extend(&rest[..run]);
+                rest = &rest[run..];
+            }
         }
     }
 
