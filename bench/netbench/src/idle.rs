@@ -1,15 +1,16 @@
 //! Resident memory of an idle node: ours (this binary re-run as
-//! `netbench idle-node`, one TCP server interface and one announced
-//! destination) and the reference (RNS plus an LXMF router with one announced
-//! delivery identity). Read once the process has been up and quiet for a
+//! `netbench idle-node`) and the reference, each a Reticulum stack with one
+//! TCP server interface plus an LXMF router with one announced delivery
+//! identity. Read once the process has been up and quiet for a
 //! few seconds.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use lxmf::driver::LxmfRouter;
+use lxmf::router::RouterConfig;
 use rns_crypto::{OsRng, PrivateIdentity};
 use rns_net::Reticulum;
-use rns_proto::node::DestinationSpec;
 
 use crate::configs;
 use crate::reference::{RefProc, rss_kib};
@@ -29,13 +30,18 @@ pub fn run_idle_node() -> Result<(), String> {
             .start()
             .await
             .map_err(|e| e.to_string())?;
-        let spec =
-            DestinationSpec::single(PrivateIdentity::generate(&mut OsRng), "bench", &["idle"]);
-        let dest = node
-            .register_destination(spec)
+        // Like the reference's figure: the stack plus an LXMF router with one
+        // announced delivery identity.
+        let router = LxmfRouter::start(node.clone(), RouterConfig::default());
+        let dest = router
+            .add_identity(
+                PrivateIdentity::generate(&mut OsRng),
+                Some("bench".into()),
+                None,
+            )
             .await
             .map_err(|e| e.to_string())?;
-        node.announce(dest, None).await.map_err(|e| e.to_string())?;
+        router.announce(dest).await.map_err(|e| e.to_string())?;
         println!("ready");
         tokio::task::spawn_blocking(|| {
             let mut sink = String::new();
@@ -45,6 +51,7 @@ pub fn run_idle_node() -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())?;
+        router.shutdown().await;
         node.shutdown().await;
         Ok(())
     })

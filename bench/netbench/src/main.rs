@@ -143,7 +143,7 @@ fn run(plan: &Plan) -> Result<Vec<Row>, String> {
             idle::reference()?
         };
         rows.push(Row {
-            what: "idle node RSS (ours: RNS only; ref: RNS+LXMF)".into(),
+            what: "idle node RSS (RNS + LXMF router)".into(),
             ours,
             reference,
             unit: "MiB",
