@@ -646,7 +646,8 @@ class Peer:
         else:
             content = a.get("content", "")
         lxm = LXMF.LXMessage(dest, self.lxmf_dest, content, a.get("title", ""), fields=fields,
-                             desired_method=self.LXMF_METHODS[method])
+                             desired_method=self.LXMF_METHODS[method],
+                             include_ticket=bool(a.get("include_ticket", False)))
 
         def on_delivered(m):
             emit("lxmf_delivered", message_hash=hx(m.hash), state=m.state,

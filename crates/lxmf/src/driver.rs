@@ -85,6 +85,7 @@ pub(crate) enum Command {
     Send(
         Box<Message>,
         Method,
+        bool,
         oneshot::Sender<Result<MessageId, DriverError>>,
     ),
     Cancel(MessageId, oneshot::Sender<bool>),
@@ -179,7 +180,21 @@ impl LxmfRouter {
     /// for `method` (opportunistic, direct or propagated). Progress and the final state
     /// come as [`RouterEvent::Outbound`].
     pub async fn send(&self, message: Message, method: Method) -> Result<MessageId, DriverError> {
-        self.ask(|r| Command::Send(Box::new(message), method, r))
+        self.ask(|r| Command::Send(Box::new(message), method, false, r))
+            .await?
+    }
+
+    /// As [`LxmfRouter::send`], and gives the recipient a ticket (the
+    /// reference's `include_ticket`): its field goes into the signed message,
+    /// and the recipient's stamps made from it are accepted at
+    /// [`crate::ticket::COST_TICKET`]. The current ticket is reused until its
+    /// renewal window. Give tickets to peers you trust to send to you.
+    pub async fn send_with_ticket(
+        &self,
+        message: Message,
+        method: Method,
+    ) -> Result<MessageId, DriverError> {
+        self.ask(|r| Command::Send(Box::new(message), method, true, r))
             .await?
     }
 

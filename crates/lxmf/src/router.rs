@@ -24,6 +24,7 @@ mod propagated;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod tickets;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -39,6 +40,7 @@ use crate::message::{MessageId, PackedMessage, SignatureState};
 pub use inbound::source_of;
 pub use peers::{Peer, PropagationNode};
 pub use sync::{MAX_SYNC_ROUNDS, SyncError, SyncFailure, SyncState, SyncStatus};
+pub use tickets::MAX_ISSUED_PER_PEER;
 
 /// Tunables; the defaults suit a chat app.
 #[derive(Debug, Clone)]
@@ -389,6 +391,10 @@ pub struct Router {
     pub(crate) transient_seen: VecDeque<[u8; 32]>,
     pub(crate) transient_set: std::collections::HashSet<[u8; 32]>,
     pub(crate) sync: Option<sync::SyncJob>,
+    /// Tickets we gave peers (their stamps made from one count).
+    pub(crate) issued: HashMap<DestinationHash, Vec<crate::ticket::Ticket>>,
+    /// Tickets peers gave us (used instead of a stamp).
+    pub(crate) held: HashMap<DestinationHash, crate::ticket::Ticket>,
 }
 
 impl Router {
@@ -410,6 +416,8 @@ impl Router {
             transient_seen: VecDeque::new(),
             transient_set: std::collections::HashSet::new(),
             sync: None,
+            issued: HashMap::new(),
+            held: HashMap::new(),
         }
     }
 

@@ -114,7 +114,7 @@ struct Ours {
 }
 
 impl Ours {
-    fn start(cfg: &RnsConfig, config: RouterConfig) -> Ours {
+    fn start(cfg: &RnsConfig, config: RouterConfig, stamp_cost: Option<u8>) -> Ours {
         let parsed = ReticulumConfig::parse(&cfg.text()).unwrap();
         std::fs::create_dir_all(cfg.dir()).unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -142,7 +142,7 @@ impl Ours {
             .block_on(router.add_identity(
                 PrivateIdentity::generate(&mut OsRng),
                 Some("rust".into()),
-                None,
+                stamp_cost,
             ))
             .unwrap();
         let ours = Ours {
@@ -235,11 +235,18 @@ impl Ours {
 }
 
 fn py_lxmf(peer: &PyPeer) -> DestinationHash {
+    py_lxmf_cost(peer, None)
+}
+
+/// Starts the Python peer's LXMRouter; with a stamp cost it also enforces it.
+fn py_lxmf_cost(peer: &PyPeer, stamp_cost: Option<u8>) -> DestinationHash {
     let key = field(&peer.call("identity_new", json!({})), "private_key");
-    let r = peer.call(
-        "lxmf_start",
-        json!({"display_name": "python", "identity": key}),
-    );
+    let mut args = json!({"display_name": "python", "identity": key});
+    if let Some(c) = stamp_cost {
+        args["stamp_cost"] = json!(c);
+        args["enforce_stamps"] = json!(true);
+    }
+    let r = peer.call("lxmf_start", args);
     dest(&field(&r, "delivery_hash"))
 }
 
@@ -276,6 +283,7 @@ fn propagated_both_ways_through_lxmd() {
     let ours = Ours::start(
         &RnsConfig::new(tmp.join("ours")).tcp_client(port),
         RouterConfig::default(),
+        None,
     );
     peer.wait_online(1);
     let py_dest = py_lxmf(&peer);
@@ -451,7 +459,11 @@ fn unreachable_propagation_node_fails_with_a_reason() {
         link_establishment_timeout: 5.0,
         ..RouterConfig::default()
     };
-    let ours = Ours::start(&RnsConfig::new(tmp.join("ours")).tcp_client(port), config);
+    let ours = Ours::start(
+        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
+        config,
+        None,
+    );
     peer.wait_online(2);
     let py_dest = py_lxmf(&peer);
     introduce(&ours, &peer, py_dest);
@@ -488,4 +500,90 @@ fn unreachable_propagation_node_fails_with_a_reason() {
         (s.state, s.failure, s.node),
         (SyncState::Failed, Some(SyncFailure::NoPath), Some(ghost))
     );
+}
+
+#[test]
+fn tickets_both_ways() {
+    let tmp = TempDir::new("lxmf-tickets");
+    let port = free_port();
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    let config = RouterConfig {
+        enforce_stamps: true,
+        ..RouterConfig::default()
+    };
+    let ours = Ours::start(
+        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
+        config,
+        Some(8),
+    );
+    peer.wait_online(2);
+    // Both ask for (and enforce) stamps of cost 8.
+    let py_dest = py_lxmf_cost(&peer, Some(8));
+    introduce(&ours, &peer, py_dest);
+
+    // We pay a stamp (no ticket yet) and give Python a ticket.
+    let m = Message::new(
+        py_dest,
+        ours.me,
+        rns_net::now(),
+        "t",
+        b"ticket for you".to_vec(),
+    );
+    let id = ours
+        .rt
+        .block_on(ours.router.send_with_ticket(m, Method::Direct))
+        .unwrap();
+    let got = peer.wait_event(
+        |e| e["event"] == "lxmf_message" && e["content"] == "ticket for you",
+        WAIT,
+    );
+    assert_eq!(got["message_hash"], json!(id.to_hex()));
+    assert!(got["stamp_value"].as_u64().unwrap() >= 8, "{got}");
+    let fields = got["fields"]["map"].as_array().unwrap();
+    assert!(
+        fields
+            .iter()
+            .any(|p| p[0] == json!(lxmf::fields::id::TICKET)),
+        "{got}"
+    );
+
+    // Python answers with our ticket as its stamp, and gives us one.
+    let t = Instant::now();
+    let h = field(
+        &peer.call(
+            "lxmf_send",
+            json!({"destination_hash": to_hex(&ours.me.0), "content": "ticket back",
+                   "title": "t", "method": "direct", "include_ticket": true}),
+        ),
+        "message_hash",
+    );
+    let r = ours.wait("Python's ticketed message", |e| match e {
+        RouterEvent::Received(r) if r.message.message().content == b"ticket back" => {
+            Some((**r).clone())
+        }
+        _ => None,
+    });
+    eprintln!(
+        "python -> rust with our ticket: received after {:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.message.message_id().to_hex(), h);
+    assert_eq!(r.stamp_value, Some(lxmf::ticket::COST_TICKET));
+
+    // We use Python's ticket: no stamp search, Python values it as a ticket.
+    let id = ours.send(py_dest, b"with your ticket", Method::Direct);
+    let got = peer.wait_event(
+        |e| e["event"] == "lxmf_message" && e["content"] == "with your ticket",
+        WAIT,
+    );
+    assert_eq!(got["message_hash"], json!(id.to_hex()));
+    assert_eq!(got["stamp_valid"], json!(true));
+    assert_eq!(got["stamp_value"], json!(lxmf::ticket::COST_TICKET));
+    let searched = ours
+        .find(|e| match e {
+            RouterEvent::Outbound(s) if s.id == id && s.state == State::Generating => Some(()),
+            _ => None,
+        })
+        .is_some();
+    assert!(!searched, "a stamp was searched despite the ticket");
 }

@@ -164,10 +164,18 @@ impl Actor {
                 };
                 let _ = reply.send(r);
             }
-            Command::Send(message, method, reply) => {
+            Command::Send(mut message, method, include_ticket, reply) => {
                 let dest = message.destination_hash;
                 if self.router.peer(&dest).is_none() {
                     self.recall_peer(dest).await;
+                }
+                if include_ticket {
+                    let ticket = self
+                        .router
+                        .issue_ticket(now(), dest, &mut rns_crypto::OsRng);
+                    message
+                        .fields
+                        .set(crate::fields::id::TICKET, ticket.to_field());
                 }
                 let r = self.router.submit(now(), *message, method);
                 let _ = reply.send(r.map_err(DriverError::from));

@@ -118,6 +118,21 @@ impl Router {
         };
         let stamp_cost = peer.stamp_cost;
         let compress = peer.compression;
+        if stamp_cost.is_some()
+            && m.packed.stamp().is_none()
+            && let Some(ticket) = self.ticket_for(now, &dest)
+        {
+            // A ticket the recipient gave us stands in for the stamp.
+            let stamp = ticket.stamp_for(&id).to_vec();
+            if let Some(m) = self.outbound.get_mut(&id) {
+                m.packed = m.packed.clone().with_stamp(Some(stamp));
+                let (method, rep) = plan_for(&m.packed, m.method);
+                m.method = method;
+                m.representation = rep;
+            }
+            self.process(now, id);
+            return;
+        }
         if let Some(cost) = stamp_cost
             && m.packed.stamp().is_none()
         {

@@ -930,3 +930,52 @@ fn sync_failures_carry_a_reason() {
     let last = sync_events(&mut s.router).pop().unwrap();
     assert_eq!(last.failure, Some(SyncFailure::LinkFailed));
 }
+
+#[test]
+fn tickets_issued_are_accepted_and_tickets_held_replace_the_stamp() {
+    let mut s = setup();
+    s.router.locals.get_mut(&s.me).unwrap().stamp_cost = Some(8);
+    s.router.config.enforce_stamps = true;
+    announce(&mut s, T0, Some(8));
+    // Issued: reused while fresh; a stamp made from it is worth COST_TICKET.
+    let t = s.router.issue_ticket(T0, s.peer, &mut OsRng);
+    assert_eq!(s.router.issue_ticket(T0 + 60.0, s.peer, &mut OsRng), t);
+    let peer_identity = s.peer_identity.clone();
+    let mut m = Message::new(s.me, s.peer, T0, "t", b"from peer".to_vec());
+    // The peer gives us a ticket in the same message.
+    let theirs = crate::Ticket::issue(T0, &mut OsRng);
+    m.fields.set(crate::fields::id::TICKET, theirs.to_field());
+    let packed = m.sign(&peer_identity);
+    let stamp = t.stamp_for(packed.message_id()).to_vec();
+    let packed = packed.with_stamp(Some(stamp));
+    let public = peer_identity.public().clone();
+    assert!(
+        s.router
+            .handle_inbound(T0, packed.packed(), Method::Direct, Some(&public))
+            .is_some()
+    );
+    let received = std::iter::from_fn(|| s.router.poll_event())
+        .find_map(|e| match e {
+            RouterEvent::Received(r) => Some(r),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(received.stamp_value, Some(crate::ticket::COST_TICKET));
+    assert_eq!(s.router.ticket_for(T0, &s.peer), Some(theirs));
+    // Held: our next message to the peer carries the ticket's stamp, no search.
+    let id = s
+        .router
+        .submit(T0, message(&s, b"hi"), Method::Direct)
+        .unwrap();
+    let acts = actions(&mut s.router);
+    assert!(
+        !acts
+            .iter()
+            .any(|a| matches!(a, Action::GenerateStamp { .. })),
+        "{acts:?}"
+    );
+    let queued = s.router.outbound.get(&id).unwrap();
+    assert_eq!(queued.packed.stamp(), Some(&theirs.stamp_for(&id)[..]));
+    // Expired tickets are not used.
+    assert_eq!(s.router.ticket_for(theirs.expires + 1.0, &s.peer), None);
+}
