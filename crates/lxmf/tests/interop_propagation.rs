@@ -587,3 +587,55 @@ fn tickets_both_ways() {
         .is_some();
     assert!(!searched, "a stamp was searched despite the ticket");
 }
+
+#[test]
+fn inbound_delivery_limit_refuses_large_messages() {
+    let tmp = TempDir::new("lxmf-limit");
+    let port = free_port();
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    let config = RouterConfig {
+        delivery_limit_kb: 100,
+        ..RouterConfig::default()
+    };
+    let ours = Ours::start(
+        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
+        config,
+        None,
+    );
+    peer.wait_online(2);
+    let py_dest = py_lxmf(&peer);
+    introduce(&ours, &peer, py_dest);
+    // 50 kB fits the 100 kB limit; 300 kB does not (random bytes: bz2 does
+    // not shrink them).
+    let send = |content: &str, size: usize| {
+        let data = interop::gen_bytes(size as u64, size);
+        field(
+            &peer.call(
+                "lxmf_send",
+                json!({"destination_hash": to_hex(&ours.me.0), "content": content,
+                       "title": "t", "method": "direct",
+                       "fields": {"map": [[lxmf::fields::id::CUSTOM_DATA, interop::bin(&data)]]}}),
+            ),
+            "message_hash",
+        )
+    };
+    let done = |h: &str| {
+        peer.wait_event(
+            |e| {
+                (e["event"] == "lxmf_delivered" || e["event"] == "lxmf_failed")
+                    && e["message_hash"] == json!(h)
+            },
+            WAIT,
+        )
+    };
+    // The large one first, so it is the first resource on a fresh link.
+    let big = send("big", 300_000);
+    let ev = done(&big);
+    eprintln!("300 kB over a 100 kB limit: python reports {ev}");
+    assert_eq!(ev["event"], "lxmf_failed", "{ev}");
+    assert_eq!(ev["state"], json!(State::Rejected as u8), "{ev}");
+    let small = send("small", 50_000);
+    assert_eq!(done(&small)["event"], "lxmf_delivered");
+    assert!(wait_until(WAIT, || ours.received(b"small").len() == 1));
+    assert!(ours.received(b"big").is_empty());
+}

@@ -363,11 +363,27 @@ impl Actor {
     async fn link_event(&mut self, t: f64, ev: LinkEvent) {
         match ev {
             LinkEvent::Established { link_id, .. } => {
+                // Links to our delivery destinations take resources up to the
+                // delivery limit (set in the same call, before anything else
+                // the link receives is handled where possible).
+                let locals: HashSet<DestinationHash> =
+                    self.router.local_destinations().copied().collect();
+                let limit = self.router.config().delivery_limit_kb.saturating_mul(1000);
                 let info = self
                     .net
                     .with_node(move |n, _| {
-                        n.link(&link_id)
-                            .map(|l| (l.destination(), l.is_initiator()))
+                        let info = n
+                            .link(&link_id)
+                            .map(|l| (l.destination(), l.is_initiator()));
+                        if let Some((dest, false)) = info
+                            && locals.contains(&dest)
+                        {
+                            let mut policy = n.default_resource_policy();
+                            policy.limits.max_incoming_size =
+                                policy.limits.max_incoming_size.min(limit);
+                            let _ = n.set_link_resource_policy(&link_id, policy);
+                        }
+                        info
                     })
                     .await
                     .ok()
