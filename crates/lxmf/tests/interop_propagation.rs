@@ -344,6 +344,37 @@ fn propagated_both_ways_through_lxmd() {
     assert_eq!(got["signature_validated"], json!(true));
     assert_eq!(got["method"], json!(Method::Propagated as u8));
 
+    // Larger than a link packet: a resource, still Sent when proved.
+    let big = vec![b'r'; 5000];
+    let id = ours.send(py_dest, &big, Method::Propagated);
+    let st = ours.wait_final(id);
+    assert_eq!(
+        (st.state, st.representation, st.failure),
+        (State::Sent, lxmf::Representation::Resource, None),
+        "{st:?}"
+    );
+    // Over the node's configured per-transfer limit (256 kB, announced):
+    // observed, lxmd 1.2.1 still takes a 300 kB upload from a client.
+    let huge = interop::gen_bytes(3, 300_000);
+    let mut m = Message::new(py_dest, ours.me, rns_net::now(), "t", b"too big".to_vec());
+    m.fields
+        .set(lxmf::fields::id::CUSTOM_DATA, rns_msgpack::Value::Bin(huge));
+    let id = ours
+        .rt
+        .block_on(ours.router.send(m, Method::Propagated))
+        .unwrap();
+    let st = ours.wait_final(id);
+    assert_eq!((st.state, st.failure), (State::Sent, None), "{st:?}");
+    assert!(
+        wait_until(WAIT, || {
+            peer.call("lxmf_sync", json!({}));
+            wait_until(Duration::from_secs(3), || {
+                py_message(&peer, &"r".repeat(5000)).is_some()
+            })
+        }),
+        "python never got the 5000-byte message"
+    );
+
     // Python → node → us.
     let t = Instant::now();
     let h = field(
