@@ -78,6 +78,13 @@ pub struct RouterConfig {
     pub fallback_to_propagated: bool,
     /// Announced propagation nodes remembered.
     pub max_propagation_nodes: usize,
+    /// Our delivery destinations use ratchets (announce one, rotate, decrypt
+    /// with it), as the reference's do; the driver has rns-net keep their
+    /// keys on disk when the node has a config directory.
+    pub ratchets: bool,
+    /// Drop packets to our delivery destinations encrypted to the identity
+    /// key instead of a ratchet (the reference's `enforce_ratchets`, off).
+    pub enforce_ratchets: bool,
 }
 
 impl Default for RouterConfig {
@@ -97,6 +104,8 @@ impl Default for RouterConfig {
             delivery_limit_kb: 1000,
             fallback_to_propagated: false,
             max_propagation_nodes: 256,
+            ratchets: true,
+            enforce_ratchets: false,
         }
     }
 }
@@ -313,6 +322,9 @@ pub(crate) struct Local {
     pub(crate) identity: PrivateIdentity,
     pub(crate) display_name: Option<String>,
     pub(crate) stamp_cost: Option<u8>,
+    /// The destination's current ratchets (newest first), to open
+    /// propagated and paper containers sealed to one.
+    pub(crate) ratchets: Vec<rns_crypto::Ratchet>,
 }
 
 /// What an outbound message waits for.
@@ -441,9 +453,22 @@ impl Router {
                 identity,
                 display_name,
                 stamp_cost: stamp_cost.filter(|c| (1..=254).contains(c)),
+                ratchets: Vec::new(),
             },
         );
         dest
+    }
+
+    /// The current ratchets of our delivery destination (from the network,
+    /// after registering and whenever they rotate).
+    pub fn set_ratchets(
+        &mut self,
+        destination: &DestinationHash,
+        ratchets: Vec<rns_crypto::Ratchet>,
+    ) {
+        if let Some(l) = self.locals.get_mut(destination) {
+            l.ratchets = ratchets;
+        }
     }
 
     pub fn remove_identity(&mut self, destination: &DestinationHash) -> bool {

@@ -289,6 +289,21 @@ fn propagated_both_ways_through_lxmd() {
     let py_dest = py_lxmf(&peer);
     introduce(&ours, &peer, py_dest);
 
+    // Our delivery destination announced a ratchet, and rns-net keeps its
+    // keys on disk; the reference seals what it sends us to that ratchet.
+    let me = ours.me;
+    let count = ours
+        .rt
+        .block_on(
+            ours.net
+                .with_node(move |n, _| n.destination_ratchets(&me).map_or(0, |s| s.len())),
+        )
+        .unwrap();
+    assert!(count >= 1, "no ratchet on our delivery destination");
+    let keys =
+        rns_net::storage::own_ratchets_path(&rns_net::storage::storage_dir(&tmp.join("ours")), &me);
+    assert!(keys.exists(), "{} missing", keys.display());
+
     // Both learn the node from a path request (its announce, with app_data).
     let node = lxmd.node;
     let hops = ours

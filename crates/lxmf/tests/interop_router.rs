@@ -427,14 +427,18 @@ fn direct_pair(tag: &str) -> (TempDir, Py, Ours) {
     let tmp = TempDir::new(tag);
     let port = free_port();
     let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    // Both sides refuse deliveries over 1000 kB by default; 1 MiB of
+    // attachment needs more.
+    let config = RouterConfig {
+        delivery_limit_kb: 2000,
+        ..RouterConfig::default()
+    };
     let ours = Ours::start(
         &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        RouterConfig::default(),
+        config,
         None,
     );
     peer.wait_online(2);
-    // The reference refuses deliveries over 1000 kB by default; 1 MiB of
-    // attachment needs more.
     let py = py_lxmf_with(peer, None, None, Some(2000));
     (tmp, py, ours)
 }

@@ -127,9 +127,13 @@ impl Actor {
                 stamp_cost,
                 reply,
             } => {
-                let spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
+                let mut spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
                     .with_proof_strategy(ProofStrategy::All)
                     .accepting_links();
+                if self.router.config().ratchets {
+                    let enforce = self.router.config().enforce_ratchets;
+                    spec = spec.with_ratchets(rns_crypto::RatchetSet::new(), enforce);
+                }
                 let dest = delivery_destination(&identity.hash());
                 let result = if self.router.is_local(&dest) {
                     Ok(dest)
@@ -139,6 +143,7 @@ impl Actor {
                 if result.is_ok() {
                     self.router
                         .add_identity(*identity, display_name, stamp_cost);
+                    self.refresh_ratchets(dest).await;
                 }
                 let _ = reply.send(result.map_err(DriverError::from));
             }
@@ -252,6 +257,21 @@ impl Actor {
             .map_err(|e| ActionError::Other(e.to_string()))
     }
 
+    /// Copies our destination's current ratchets (restored from disk, or
+    /// rotated) into the router, which opens containers with them.
+    async fn refresh_ratchets(&mut self, dest: DestinationHash) {
+        let ratchets = self
+            .net
+            .with_node(move |n, _| {
+                n.destination_ratchets(&dest)
+                    .map(|s| s.ratchets().to_vec())
+                    .unwrap_or_default()
+            })
+            .await
+            .unwrap_or_default();
+        self.router.set_ratchets(&dest, ratchets);
+    }
+
     /// Tells the router what the network remembers of a propagation node's
     /// announce (maybe from an earlier run).
     async fn recall_node(&mut self, node: DestinationHash) {
@@ -335,6 +355,9 @@ impl Actor {
                 let source = self.source_identity(src, None).await;
                 self.router
                     .handle_inbound_packet(t, &destination, &data, source.as_ref());
+            }
+            Event::RatchetsRotated { destination } if self.router.is_local(&destination) => {
+                self.refresh_ratchets(destination).await;
             }
             Event::ReceiptDelivered { receipt, .. } => {
                 self.router.handle_receipt(t, &receipt, true);

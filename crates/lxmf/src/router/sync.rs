@@ -409,7 +409,10 @@ impl Router {
         let tid = transient_id(container);
         let opened = container_destination(container)
             .and_then(|d| self.locals.get(&d))
-            .and_then(|l| open(container, &l.identity, &[], false).ok());
+            .and_then(|l| {
+                let enforce = self.config.enforce_ratchets && method != Method::Paper;
+                open(container, &l.identity, &l.ratchets, enforce).ok()
+            });
         let fresh = !self.transient_set.contains(&tid);
         let counted = match (fresh, opened) {
             (true, Some(packed)) => {
