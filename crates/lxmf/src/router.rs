@@ -16,6 +16,21 @@
 //! an announce (or a found path) from the recipient makes its queued messages
 //! due at once; a message fails after `max_attempts`; direct links are shared
 //! by every message to one recipient and closed after `link_idle_timeout`.
+//!
+//! Propagated messages: the node is the one
+//! chosen with [`Router::set_propagation_node`], else the enabled announced
+//! node fewest hops away; the driver seals the message ([`Action::SealMessage`])
+//! and searches the propagation stamp at the node's announced cost; the
+//! submission goes on a link to the node (packet while the container is at
+//! most 319 bytes, as the reference, else a resource); the node proving it
+//! ends the message `Sent` (the reference's state for a propagated message
+//! handed over; nothing later reports the pickup); a node error code
+//! (msgpack `[code]` on the link) ends it `Failed` with
+//! [`Failure::PropagationNodeError`] (`THROTTLED` retries). With
+//! `fallback_to_propagated` (off: the reference's router has no such option,
+//! apps do it), a direct or opportunistic message whose attempts are used up
+//! goes to a node, same id. Syncs: see the `sync` module docs
+//! ([`Router::start_sync`]); tickets: [`Router::issue_ticket`].
 
 mod inbound;
 mod outbound;

@@ -2,9 +2,10 @@
 //! pinned `lxmf` 1.2.1), loopback only: we upload and the reference (a
 //! PyPeer's `LXMRouter`) syncs and gets it; the reference uploads and we sync
 //! and get it; a second sync takes in nothing twice; paper URIs both ways; an
-//! unreachable node fails with a reason.
+//! unreachable node fails with a reason. Also, without a node: tickets both
+//! ways, and our inbound delivery limit refusing the reference's message.
 //!
-//! Topology: lxmd's own Reticulum is a transport node with a TCP server on
+//! Propagation topology: lxmd's own Reticulum is a transport node with a TCP server on
 //! 127.0.0.1; the Python peer and our node are TCP clients of it. lxmd's
 //! identity is written beforehand, so we know its `lxmf.propagation` hash and
 //! ask for a path instead of waiting for its first announce.
