@@ -620,6 +620,7 @@ class Peer:
         router.register_delivery_callback(delivered)
         self.lxmf_router = router
         self.lxmf_dest = dest
+        self.lxmf_identity = ident
         return {"delivery_hash": hx(dest.hash), "identity_hash": hx(ident.hash)}
 
     def cmd_lxmf_announce(self, a):
@@ -645,7 +646,8 @@ class Peer:
         else:
             content = a.get("content", "")
         lxm = LXMF.LXMessage(dest, self.lxmf_dest, content, a.get("title", ""), fields=fields,
-                             desired_method=self.LXMF_METHODS[method])
+                             desired_method=self.LXMF_METHODS[method],
+                             include_ticket=bool(a.get("include_ticket", False)))
 
         def on_delivered(m):
             emit("lxmf_delivered", message_hash=hx(m.hash), state=m.state,
@@ -658,6 +660,40 @@ class Peer:
         lxm.register_failed_callback(on_failed)
         router.handle_outbound(lxm)
         return {"message_hash": hx(lxm.hash), "method": getattr(lxm, "method", None)}
+
+    def cmd_lxmf_set_propagation_node(self, a):
+        dest_hash = unhex(a.get("destination_hash"), "destination_hash")
+        self.lxmf_router.set_outbound_propagation_node(dest_hash)
+        return {}
+
+    def cmd_lxmf_sync(self, a):
+        """Asks the outbound propagation node for our messages (returns at once;
+        poll lxmf_sync_status)."""
+        self.lxmf_router.request_messages_from_propagation_node(self.lxmf_identity)
+        return {}
+
+    def cmd_lxmf_sync_status(self, a):
+        r = self.lxmf_router
+        return {"state": getattr(r, "propagation_transfer_state", None),
+                "progress": getattr(r, "propagation_transfer_progress", None),
+                "last_result": getattr(r, "propagation_transfer_last_result", None)}
+
+    def cmd_lxmf_paper(self, a):
+        """A paper message to destination_hash as an lxm:// URI."""
+        import LXMF
+        dest_hash = unhex(a.get("destination_hash"), "destination_hash")
+        identity = RNS.Identity.recall(dest_hash)
+        if identity is None:
+            raise ValueError("identity for %s is unknown (no announce seen)" % dest_hash.hex())
+        dest = RNS.Destination(identity, RNS.Destination.OUT, RNS.Destination.SINGLE, "lxmf", "delivery")
+        lxm = LXMF.LXMessage(dest, self.lxmf_dest, a.get("content", ""), a.get("title", ""),
+                             desired_method=LXMF.LXMessage.PAPER)
+        lxm.pack()
+        return {"message_hash": hx(lxm.hash), "uri": lxm.as_uri()}
+
+    def cmd_lxmf_ingest(self, a):
+        r = self.lxmf_router.ingest_lxm_uri(a["uri"])
+        return {"result": bool(r)}
 
     def cmd_status(self, a):
         interfaces = []

@@ -42,7 +42,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::delivery::Method;
 use crate::message::{Message, MessageId};
-use crate::router::{OutboundStatus, Received, Router, RouterConfig, RouterEvent, SubmitError};
+use crate::router::{
+    OutboundStatus, PropagationNode, Received, Router, RouterConfig, RouterEvent, SubmitError,
+    SyncError, SyncState, SyncStatus,
+};
 
 /// How many events a slow subscriber may fall behind before it misses some
 /// (it then gets `RecvError::Lagged`).
@@ -61,6 +64,13 @@ pub enum DriverError {
     Submit(#[from] SubmitError),
     #[error("{0} is not one of our delivery destinations")]
     UnknownDestination(DestinationHash),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// The recipient's identity is not known (no announce heard yet).
+    #[error("no identity is known for {0}")]
+    UnknownRecipient(DestinationHash),
+    #[error("paper: {0}")]
+    Paper(String),
 }
 
 pub(crate) enum Command {
@@ -75,10 +85,23 @@ pub(crate) enum Command {
     Send(
         Box<Message>,
         Method,
+        bool,
         oneshot::Sender<Result<MessageId, DriverError>>,
     ),
     Cancel(MessageId, oneshot::Sender<bool>),
     Status(MessageId, oneshot::Sender<Option<OutboundStatus>>),
+    SetPropagationNode(Option<DestinationHash>, oneshot::Sender<()>),
+    PropagationNodes(oneshot::Sender<Vec<(DestinationHash, PropagationNode)>>),
+    Sync(
+        DestinationHash,
+        Option<DestinationHash>,
+        oneshot::Sender<Result<SyncStatus, DriverError>>,
+    ),
+    PaperUri(
+        Box<Message>,
+        oneshot::Sender<Result<(MessageId, String), DriverError>>,
+    ),
+    IngestUri(String, oneshot::Sender<Result<bool, DriverError>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -154,10 +177,24 @@ impl LxmfRouter {
     }
 
     /// Signs `message` with the identity its `source_hash` names and queues it
-    /// for `method` (opportunistic or direct). Progress and the final state
+    /// for `method` (opportunistic, direct or propagated). Progress and the final state
     /// come as [`RouterEvent::Outbound`].
     pub async fn send(&self, message: Message, method: Method) -> Result<MessageId, DriverError> {
-        self.ask(|r| Command::Send(Box::new(message), method, r))
+        self.ask(|r| Command::Send(Box::new(message), method, false, r))
+            .await?
+    }
+
+    /// As [`LxmfRouter::send`], and gives the recipient a ticket (the
+    /// reference's `include_ticket`): its field goes into the signed message,
+    /// and the recipient's stamps made from it are accepted at
+    /// [`crate::ticket::COST_TICKET`]. The current ticket is reused until its
+    /// renewal window. Give tickets to peers you trust to send to you.
+    pub async fn send_with_ticket(
+        &self,
+        message: Message,
+        method: Method,
+    ) -> Result<MessageId, DriverError> {
+        self.ask(|r| Command::Send(Box::new(message), method, true, r))
             .await?
     }
 
@@ -169,6 +206,68 @@ impl LxmfRouter {
     /// Where a queued, in-flight or recently finished message stands.
     pub async fn status(&self, id: MessageId) -> Result<Option<OutboundStatus>, DriverError> {
         self.ask(|r| Command::Status(id, r)).await
+    }
+
+    /// Chooses the propagation node for propagated messages and syncs
+    /// (`None`: the nearest announced one). A node the network has heard
+    /// announce before (maybe in an earlier run) is recalled at once.
+    pub async fn set_propagation_node(
+        &self,
+        node: Option<DestinationHash>,
+    ) -> Result<(), DriverError> {
+        self.ask(|r| Command::SetPropagationNode(node, r)).await
+    }
+
+    /// The propagation nodes heard announce (with hops and app_data).
+    pub async fn propagation_nodes(
+        &self,
+    ) -> Result<Vec<(DestinationHash, PropagationNode)>, DriverError> {
+        self.ask(Command::PropagationNodes).await
+    }
+
+    /// Syncs our delivery destination `local` with a propagation node
+    /// (`node`, else the one [`LxmfRouter::set_propagation_node`] chose, else
+    /// the nearest announced): downloads the messages waiting there, which
+    /// arrive as [`RouterEvent::Received`] (method `Propagated`). Progress
+    /// comes as [`RouterEvent::Sync`]; this returns the final status
+    /// (`Complete`, or `Failed` with the reason).
+    pub async fn sync(
+        &self,
+        local: DestinationHash,
+        node: Option<DestinationHash>,
+    ) -> Result<SyncStatus, DriverError> {
+        let mut events = self.events.subscribe();
+        let first = self.ask(|r| Command::Sync(local, node, r)).await??;
+        if matches!(first.state, SyncState::Complete | SyncState::Failed) {
+            return Ok(first);
+        }
+        loop {
+            match events.recv().await {
+                Ok(RouterEvent::Sync(s))
+                    if s.local == local
+                        && matches!(s.state, SyncState::Complete | SyncState::Failed) =>
+                {
+                    return Ok(s);
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return Err(DriverError::Stopped),
+            }
+        }
+    }
+
+    /// Signs `message` and seals it for its recipient (whose identity the
+    /// network must know; its ratchet is used if known) as an `lxm://` paper
+    /// URI. Returns the message id and the URI.
+    pub async fn paper_uri(&self, message: Message) -> Result<(MessageId, String), DriverError> {
+        self.ask(|r| Command::PaperUri(Box::new(message), r))
+            .await?
+    }
+
+    /// Takes in an `lxm://` URI: a message for one of our identities arrives
+    /// as [`RouterEvent::Received`] with method `Paper`. Returns false when
+    /// it was not for us or was taken in before.
+    pub async fn ingest_uri(&self, uri: &str) -> Result<bool, DriverError> {
+        self.ask(|r| Command::IngestUri(uri.to_owned(), r)).await?
     }
 
     /// Every router event from now on: outbound states and progress,

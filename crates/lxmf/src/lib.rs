@@ -11,8 +11,9 @@
 //! retries, links per recipient, inbound acceptance, announces), driven by
 //! `handle_*(now, ..)` / `poll_*` calls; [`driver`] runs it on tokio over an
 //! rns-net `ReticulumHandle` (the only module that does I/O; stamp searches go
-//! to the blocking pool and can be cancelled). Not yet: propagated delivery
-//! and sync through a propagation node, tickets in the router, paper ingest.
+//! to the blocking pool and can be cancelled). The router also delivers
+//! through propagation nodes and syncs from them, issues and uses tickets, and
+//! makes and takes paper URIs. Not here: running a propagation node.
 //!
 //! [`driver`]'s docs show the router from an application.
 //!

@@ -16,16 +16,35 @@
 //! an announce (or a found path) from the recipient makes its queued messages
 //! due at once; a message fails after `max_attempts`; direct links are shared
 //! by every message to one recipient and closed after `link_idle_timeout`.
+//!
+//! Propagated messages: the node is the one
+//! chosen with [`Router::set_propagation_node`], else the enabled announced
+//! node fewest hops away; the driver seals the message ([`Action::SealMessage`])
+//! and searches the propagation stamp at the node's announced cost; the
+//! submission goes on a link to the node (packet while the container is at
+//! most 319 bytes, as the reference, else a resource); the node proving it
+//! ends the message `Sent` (the reference's state for a propagated message
+//! handed over; nothing later reports the pickup); a node error code
+//! (msgpack `[code]` on the link) ends it `Failed` with
+//! [`Failure::PropagationNodeError`] (`THROTTLED` retries). With
+//! `fallback_to_propagated` (off: the reference's router has no such option,
+//! apps do it), a direct or opportunistic message whose attempts are used up
+//! goes to a node, same id. Syncs: see the `sync` module docs
+//! ([`Router::start_sync`]); tickets: [`Router::issue_ticket`].
 
 mod inbound;
 mod outbound;
 mod peers;
+mod propagated;
+mod sync;
 #[cfg(test)]
 mod tests;
+mod tickets;
 
 use std::collections::{HashMap, VecDeque};
 
 use rns_crypto::{DestinationHash, PacketHash, PrivateIdentity};
+use rns_msgpack::Value;
 use rns_proto::node::{LinkId, ReceiptId};
 use rns_proto::resource::ResourceHash;
 use rns_wire::lxmf_app_data::{DeliveryAppData, PropagationNodeAppData};
@@ -34,7 +53,9 @@ use crate::delivery::{Method, Representation, State, delivery_destination};
 use crate::message::{MessageId, PackedMessage, SignatureState};
 
 pub use inbound::source_of;
-pub use peers::Peer;
+pub use peers::{Peer, PropagationNode};
+pub use sync::{MAX_SYNC_ROUNDS, SyncError, SyncFailure, SyncState, SyncStatus};
+pub use tickets::MAX_ISSUED_PER_PEER;
 
 /// Tunables; the defaults suit a chat app.
 #[derive(Debug, Clone)]
@@ -62,6 +83,23 @@ pub struct RouterConfig {
     pub finished_capacity: usize,
     /// Drop inbound messages whose stamp does not meet our announced cost.
     pub enforce_stamps: bool,
+    /// The largest message we take, in kilobytes (the reference's
+    /// `delivery_limit`, 1000 kB): larger inbound resources are refused, and
+    /// a sync asks a propagation node for at most this much per request.
+    pub delivery_limit_kb: u64,
+    /// A direct or opportunistic message whose attempts are used up goes to
+    /// a propagation node instead of failing (when one is configured or has
+    /// been announced). Off by default, as in the reference.
+    pub fallback_to_propagated: bool,
+    /// Announced propagation nodes remembered.
+    pub max_propagation_nodes: usize,
+    /// Our delivery destinations use ratchets (announce one, rotate, decrypt
+    /// with it), as the reference's do; the driver has rns-net keep their
+    /// keys on disk when the node has a config directory.
+    pub ratchets: bool,
+    /// Drop packets to our delivery destinations encrypted to the identity
+    /// key instead of a ratchet (the reference's `enforce_ratchets`, off).
+    pub enforce_ratchets: bool,
 }
 
 impl Default for RouterConfig {
@@ -78,6 +116,11 @@ impl Default for RouterConfig {
             max_peers: 4096,
             finished_capacity: 256,
             enforce_stamps: false,
+            delivery_limit_kb: 1000,
+            fallback_to_propagated: false,
+            max_propagation_nodes: 256,
+            ratchets: true,
+            enforce_ratchets: false,
         }
     }
 }
@@ -132,6 +175,68 @@ pub enum Action {
     CancelStamp {
         message: MessageId,
     },
+    /// Encrypt `packed` for `destination` (its identity, and its ratchet if
+    /// the network knows one) into a propagation container
+    /// ([`crate::delivery::seal`]); answer with [`Router::handle_sealed`].
+    SealMessage {
+        message: MessageId,
+        destination: DestinationHash,
+        packed: Vec<u8>,
+    },
+    /// Search a propagation stamp of `cost` over `transient_id` (1000
+    /// rounds); answer with [`Router::handle_propagation_stamp`].
+    GeneratePropagationStamp {
+        message: MessageId,
+        transient_id: [u8; 32],
+        cost: u32,
+    },
+    /// Open the link a sync uses; answer with
+    /// [`Router::handle_sync_link_opening`].
+    OpenSyncLink {
+        node: DestinationHash,
+    },
+    /// Identify on `link` as the identity behind our delivery destination
+    /// `local` (LINKIDENTIFY).
+    IdentifyLink {
+        link: LinkId,
+        local: DestinationHash,
+    },
+    /// Send request `path` with `data` on `link`; answer with
+    /// [`Router::handle_sync_request_sent`], then the response with
+    /// [`Router::handle_sync_response`] or [`Router::handle_sync_request_failed`].
+    SyncRequest {
+        link: LinkId,
+        path: String,
+        data: Value,
+    },
+    /// A packed message arrived by a way that carries no source identity
+    /// (propagation node, paper): look the source up and pass it to
+    /// [`Router::handle_inbound`].
+    ProcessInbound {
+        packed: Vec<u8>,
+        method: Method,
+    },
+}
+
+/// Why a message failed (or was rejected), when the router knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Attempts used up without a delivery.
+    AttemptsExhausted,
+    /// Propagated, but no propagation node is configured or announced.
+    NoPropagationNode,
+    /// The propagation node could not be reached (no path, or no link).
+    PropagationNodeUnreachable,
+    /// The propagation node answered with one of its error codes
+    /// ([`crate::propagation::error_code`]).
+    PropagationNodeError(u8),
+    /// The recipient (or the node) refused the resource.
+    Refused,
+    /// No stamp could be made.
+    Stamp,
+    /// The recipient's identity is unknown, so the message cannot be sealed.
+    UnknownRecipient,
 }
 
 /// Where an outbound message stands.
@@ -145,6 +250,9 @@ pub struct OutboundStatus {
     /// 0.0 ..= 1.0; resources report their transfer, packets jump at the end.
     pub progress: f64,
     pub attempts: u32,
+    /// Why it failed or was rejected (or, while it waits, why the last
+    /// attempt did not get through).
+    pub failure: Option<Failure>,
 }
 
 /// A message accepted for one of our delivery destinations.
@@ -187,6 +295,8 @@ pub enum RouterEvent {
         destination: DestinationHash,
         app_data: Box<PropagationNodeAppData>,
     },
+    /// A sync with a propagation node moved on (progress) or ended.
+    Sync(SyncStatus),
 }
 
 /// Why a message was not queued.
@@ -227,6 +337,9 @@ pub(crate) struct Local {
     pub(crate) identity: PrivateIdentity,
     pub(crate) display_name: Option<String>,
     pub(crate) stamp_cost: Option<u8>,
+    /// The destination's current ratchets (newest first), to open
+    /// propagated and paper containers sealed to one.
+    pub(crate) ratchets: Vec<rns_crypto::Ratchet>,
 }
 
 /// What an outbound message waits for.
@@ -235,6 +348,10 @@ pub(crate) enum Stage {
     /// Due at `next_attempt`.
     Queued,
     Stamp,
+    /// Propagated: the driver is sealing the message for its recipient.
+    Seal,
+    /// Propagated: the driver is searching the propagation stamp.
+    PropagationStamp,
     AwaitLink,
     /// An action is out; the driver's answer is next.
     Transmitting,
@@ -255,6 +372,20 @@ pub(crate) struct Outbound {
     pub(crate) progress: f64,
     /// Submission order, to send in order.
     pub(crate) seq: u64,
+    /// Propagated: the node it goes through (the link is to it).
+    pub(crate) via: Option<DestinationHash>,
+    /// Propagated: the sealed container, kept across retries.
+    pub(crate) container: Option<Vec<u8>>,
+    /// Propagated: the propagation stamp, for `via` at the time.
+    pub(crate) pn_stamp: Option<(DestinationHash, Vec<u8>)>,
+    pub(crate) failure: Option<Failure>,
+}
+
+impl Outbound {
+    /// Where its link goes: the propagation node, or the recipient.
+    pub(crate) fn target(&self) -> DestinationHash {
+        self.via.unwrap_or(self.packed.message().destination_hash)
+    }
 }
 
 /// An outbound link to a recipient, shared by its messages.
@@ -280,6 +411,17 @@ pub struct Router {
     pub(crate) actions: VecDeque<Action>,
     pub(crate) events: VecDeque<RouterEvent>,
     pub(crate) next_seq: u64,
+    pub(crate) nodes: HashMap<DestinationHash, PropagationNode>,
+    /// The propagation node the application chose (else the nearest heard).
+    pub(crate) propagation_node: Option<DestinationHash>,
+    /// Transient ids of containers already taken in (propagated, paper).
+    pub(crate) transient_seen: VecDeque<[u8; 32]>,
+    pub(crate) transient_set: std::collections::HashSet<[u8; 32]>,
+    pub(crate) sync: Option<sync::SyncJob>,
+    /// Tickets we gave peers (their stamps made from one count).
+    pub(crate) issued: HashMap<DestinationHash, Vec<crate::ticket::Ticket>>,
+    /// Tickets peers gave us (used instead of a stamp).
+    pub(crate) held: HashMap<DestinationHash, crate::ticket::Ticket>,
 }
 
 impl Router {
@@ -296,6 +438,13 @@ impl Router {
             actions: VecDeque::new(),
             events: VecDeque::new(),
             next_seq: 0,
+            nodes: HashMap::new(),
+            propagation_node: None,
+            transient_seen: VecDeque::new(),
+            transient_set: std::collections::HashSet::new(),
+            sync: None,
+            issued: HashMap::new(),
+            held: HashMap::new(),
         }
     }
 
@@ -319,9 +468,22 @@ impl Router {
                 identity,
                 display_name,
                 stamp_cost: stamp_cost.filter(|c| (1..=254).contains(c)),
+                ratchets: Vec::new(),
             },
         );
         dest
+    }
+
+    /// The current ratchets of our delivery destination (from the network,
+    /// after registering and whenever they rotate).
+    pub fn set_ratchets(
+        &mut self,
+        destination: &DestinationHash,
+        ratchets: Vec<rns_crypto::Ratchet>,
+    ) {
+        if let Some(l) = self.locals.get_mut(destination) {
+            l.ratchets = ratchets;
+        }
     }
 
     pub fn remove_identity(&mut self, destination: &DestinationHash) -> bool {
@@ -358,9 +520,12 @@ impl Router {
 
     /// Whether a queued or in-flight message is addressed to `destination`.
     pub fn has_outbound_to(&self, destination: &DestinationHash) -> bool {
-        self.outbound
-            .values()
-            .any(|m| m.packed.message().destination_hash == *destination)
+        self.outbound.values().any(|m| {
+            m.packed.message().destination_hash == *destination || m.via == Some(*destination)
+        }) || self
+            .sync
+            .as_ref()
+            .is_some_and(|s| s.node == *destination && s.link.is_none())
     }
 
     /// Messages queued or in flight.
@@ -390,12 +555,14 @@ impl Router {
                 l.opened_at + self.config.link_establishment_timeout
             }
         });
-        messages.chain(links).min_by(f64::total_cmp)
+        let sync = self.sync.as_ref().and_then(|s| s.deadline);
+        messages.chain(links).chain(sync).min_by(f64::total_cmp)
     }
 
     /// Runs what is due: queued messages, link timeouts.
     pub fn handle_timeout(&mut self, now: f64) {
         self.expire_links(now);
+        self.sync_timeout(now);
         let mut due: Vec<(u64, MessageId)> = self
             .outbound
             .iter()
@@ -425,5 +592,6 @@ pub(crate) fn status_of(id: &MessageId, m: &Outbound) -> OutboundStatus {
         representation: m.representation,
         progress: m.progress,
         attempts: m.attempts,
+        failure: m.failure,
     }
 }

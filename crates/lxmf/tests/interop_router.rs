@@ -427,14 +427,18 @@ fn direct_pair(tag: &str) -> (TempDir, Py, Ours) {
     let tmp = TempDir::new(tag);
     let port = free_port();
     let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    // Both sides refuse deliveries over 1000 kB by default; 1 MiB of
+    // attachment needs more.
+    let config = RouterConfig {
+        delivery_limit_kb: 2000,
+        ..RouterConfig::default()
+    };
     let ours = Ours::start(
         &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        RouterConfig::default(),
+        config,
         None,
     );
     peer.wait_online(2);
-    // The reference refuses deliveries over 1000 kB by default; 1 MiB of
-    // attachment needs more.
     let py = py_lxmf_with(peer, None, None, Some(2000));
     (tmp, py, ours)
 }
@@ -616,4 +620,76 @@ fn stamps_both_ways() {
     );
     assert!(r.stamp_value.is_some_and(|v| v >= 8), "{:?}", r.stamp_value);
     assert_eq!(py_wait_delivered(&py, &h)["event"], "lxmf_delivered");
+}
+
+/// Our link drops while a 1 MiB message is moving as a resource: the same
+/// message (same id) goes again on a new link, and the reference takes it in
+/// once.
+#[test]
+fn link_drop_mid_resource_retries_the_same_message() {
+    let tmp = TempDir::new("lxmf-drop");
+    let port = free_port();
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    let config = RouterConfig {
+        retry_wait: 1.0,
+        ..RouterConfig::default()
+    };
+    let ours = Ours::start(
+        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
+        config,
+        None,
+    );
+    peer.wait_online(2);
+    let py = py_lxmf_with(peer, None, None, Some(2000));
+    introduce(&ours, &py);
+
+    // Every link our node brings up, to close the one carrying the resource.
+    let links = Arc::new(Mutex::new(Vec::new()));
+    let mut net_events = ours.net.subscribe();
+    let sink = Arc::clone(&links);
+    ours.rt.spawn(async move {
+        while let Ok(ev) = net_events.recv().await {
+            if let rns_proto::node::Event::Link(rns_proto::node::LinkEvent::Established {
+                link_id,
+                ..
+            }) = ev
+            {
+                sink.lock().unwrap().push(link_id);
+            }
+        }
+    });
+    let (fields, file, _) = big_fields(21);
+    let id = ours.send(py.dest, b"dropped once", fields, Method::Direct);
+    ours.wait("resource progress", |e| match e {
+        RouterEvent::Outbound(s) if s.id == id && s.progress > 0.0 && s.progress < 1.0 => Some(()),
+        _ => None,
+    });
+    let first: Vec<_> = links.lock().unwrap().clone();
+    for l in &first {
+        let _ = ours.rt.block_on(ours.net.close_link(*l));
+    }
+    let st = ours.wait_state(id, State::Delivered);
+    assert_eq!(st.attempts, 2, "{st:?}");
+    let got = py_wait_message(&py, "dropped once");
+    assert_eq!(got["message_hash"], json!(id.to_hex()));
+    let fields = &got["fields"]["map"];
+    let files = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == json!(id::FILE_ATTACHMENTS))
+        .map(|p| p[1].clone())
+        .unwrap();
+    assert_eq!(unbin(&files[0][1]).unwrap(), file);
+    // A little later, still exactly one copy at the reference.
+    wait_until(Duration::from_secs(2), || false);
+    let copies = py
+        .peer
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "lxmf_message" && e["content"] == "dropped once")
+        .count();
+    assert_eq!(copies, 1);
+    // The retry went over a new link.
+    assert!(links.lock().unwrap().len() > first.len());
 }

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::{Command, DriverError};
 use crate::delivery::{Method, delivery_destination};
-use crate::message::MessageId;
+use crate::message::{Message, MessageId};
 use crate::router::{
     Action, ActionError, Received, ResourceOutcome, Router, RouterEvent, source_of,
 };
@@ -35,9 +35,13 @@ pub(super) struct Actor {
     /// Links to our delivery destinations that others opened to us.
     inbound_links: HashSet<LinkId>,
     stamp_jobs: HashMap<MessageId, Arc<AtomicBool>>,
-    stamp_tx: mpsc::Sender<(MessageId, Option<Vec<u8>>)>,
-    stamp_rx: mpsc::Receiver<(MessageId, Option<Vec<u8>>)>,
+    stamp_tx: mpsc::Sender<StampDone>,
+    stamp_rx: mpsc::Receiver<StampDone>,
 }
+
+/// A finished stamp search: message, whether it was a propagation stamp,
+/// the stamp (None: gave up).
+type StampDone = (MessageId, bool, Option<Vec<u8>>);
 
 fn action_error(e: NetError) -> ActionError {
     match e {
@@ -88,9 +92,13 @@ impl Actor {
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
-                Some((id, stamp)) = self.stamp_rx.recv() => {
+                Some((id, propagation, stamp)) = self.stamp_rx.recv() => {
                     self.stamp_jobs.remove(&id);
-                    self.router.handle_stamp(now(), &id, stamp);
+                    if propagation {
+                        self.router.handle_propagation_stamp(now(), &id, stamp);
+                    } else {
+                        self.router.handle_stamp(now(), &id, stamp);
+                    }
                 }
                 () = tokio::time::sleep(sleep.unwrap_or(Duration::from_secs(3600))), if sleep.is_some() => {
                     self.router.handle_timeout(now());
@@ -119,9 +127,13 @@ impl Actor {
                 stamp_cost,
                 reply,
             } => {
-                let spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
+                let mut spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
                     .with_proof_strategy(ProofStrategy::All)
                     .accepting_links();
+                if self.router.config().ratchets {
+                    let enforce = self.router.config().enforce_ratchets;
+                    spec = spec.with_ratchets(rns_crypto::RatchetSet::new(), enforce);
+                }
                 let dest = delivery_destination(&identity.hash());
                 let result = if self.router.is_local(&dest) {
                     Ok(dest)
@@ -131,6 +143,7 @@ impl Actor {
                 if result.is_ok() {
                     self.router
                         .add_identity(*identity, display_name, stamp_cost);
+                    self.refresh_ratchets(dest).await;
                 }
                 let _ = reply.send(result.map_err(DriverError::from));
             }
@@ -156,10 +169,18 @@ impl Actor {
                 };
                 let _ = reply.send(r);
             }
-            Command::Send(message, method, reply) => {
+            Command::Send(mut message, method, include_ticket, reply) => {
                 let dest = message.destination_hash;
                 if self.router.peer(&dest).is_none() {
                     self.recall_peer(dest).await;
+                }
+                if include_ticket {
+                    let ticket = self
+                        .router
+                        .issue_ticket(now(), dest, &mut rns_crypto::OsRng);
+                    message
+                        .fields
+                        .set(crate::fields::id::TICKET, ticket.to_field());
                 }
                 let r = self.router.submit(now(), *message, method);
                 let _ = reply.send(r.map_err(DriverError::from));
@@ -170,8 +191,103 @@ impl Actor {
             Command::Status(id, reply) => {
                 let _ = reply.send(self.router.status(&id));
             }
+            Command::SetPropagationNode(node, reply) => {
+                if let Some(node) = node {
+                    self.recall_node(node).await;
+                }
+                self.router.set_propagation_node(now(), node);
+                let _ = reply.send(());
+            }
+            Command::PropagationNodes(reply) => {
+                let nodes = self
+                    .router
+                    .propagation_nodes()
+                    .map(|(d, n)| (*d, n.clone()))
+                    .collect();
+                let _ = reply.send(nodes);
+            }
+            Command::Sync(local, node, reply) => {
+                if let Some(node) = node {
+                    self.recall_node(node).await;
+                }
+                let r = self.router.start_sync(now(), local, node);
+                let _ = reply.send(r.map_err(DriverError::from));
+            }
+            Command::PaperUri(message, reply) => {
+                let _ = reply.send(self.paper_uri(*message).await);
+            }
+            Command::IngestUri(uri, reply) => {
+                let r = self
+                    .router
+                    .ingest_paper(now(), &uri)
+                    .map_err(|e| DriverError::Paper(e.to_string()));
+                let _ = reply.send(r);
+            }
             Command::Shutdown(reply) => {
                 let _ = reply.send(());
+            }
+        }
+    }
+
+    async fn paper_uri(&mut self, message: Message) -> Result<(MessageId, String), DriverError> {
+        let dest = message.destination_hash;
+        let packed = self.router.sign(message)?;
+        let container = self
+            .seal(dest, packed.packed().to_vec())
+            .await
+            .map_err(|_| DriverError::UnknownRecipient(dest))?;
+        let uri = crate::paper::uri(&container).map_err(|e| DriverError::Paper(e.to_string()))?;
+        Ok((*packed.message_id(), uri))
+    }
+
+    /// Encrypts packed bytes for `dest` (to its ratchet if the network
+    /// knows one) into a propagation / paper container.
+    async fn seal(&self, dest: DestinationHash, packed: Vec<u8>) -> Result<Vec<u8>, ActionError> {
+        let known = self
+            .net
+            .with_node(move |n, _| {
+                n.recall_identity(&dest)
+                    .cloned()
+                    .map(|i| (i, n.recall_ratchet(&dest).map(|r| r.public)))
+            })
+            .await
+            .map_err(action_error)?;
+        let (identity, ratchet) = known.ok_or(ActionError::UnknownIdentity)?;
+        crate::delivery::seal(&packed, &identity, ratchet.as_ref(), &mut rns_crypto::OsRng)
+            .map_err(|e| ActionError::Other(e.to_string()))
+    }
+
+    /// Copies our destination's current ratchets (restored from disk, or
+    /// rotated) into the router, which opens containers with them.
+    async fn refresh_ratchets(&mut self, dest: DestinationHash) {
+        let ratchets = self
+            .net
+            .with_node(move |n, _| {
+                n.destination_ratchets(&dest)
+                    .map(|s| s.ratchets().to_vec())
+                    .unwrap_or_default()
+            })
+            .await
+            .unwrap_or_default();
+        self.router.set_ratchets(&dest, ratchets);
+    }
+
+    /// Tells the router what the network remembers of a propagation node's
+    /// announce (maybe from an earlier run).
+    async fn recall_node(&mut self, node: DestinationHash) {
+        let app = self
+            .net
+            .with_node(move |n, _| {
+                let app = n.recall_app_data(&node).map(<[u8]>::to_vec);
+                (app, n.hops_to(&node))
+            })
+            .await;
+        if let Ok((Some(app), hops)) = app
+            && let Ok(pn) = rns_wire::lxmf_app_data::PropagationNodeAppData::decode(&app)
+        {
+            self.router.learn_node(now(), &node, pn);
+            if let Some(h) = hops {
+                self.router.set_node_hops(&node, h);
             }
         }
     }
@@ -224,10 +340,12 @@ impl Actor {
                 destination,
                 name_hash,
                 app_data,
+                hops,
                 ..
             } => {
                 self.router
                     .handle_announce(t, &destination, &name_hash, app_data.as_deref());
+                self.router.set_node_hops(&destination, hops);
             }
             Event::PathFound { destination, .. } => self.path_found(t, destination).await,
             Event::PacketReceived {
@@ -237,6 +355,9 @@ impl Actor {
                 let source = self.source_identity(src, None).await;
                 self.router
                     .handle_inbound_packet(t, &destination, &data, source.as_ref());
+            }
+            Event::RatchetsRotated { destination } if self.router.is_local(&destination) => {
+                self.refresh_ratchets(destination).await;
             }
             Event::ReceiptDelivered { receipt, .. } => {
                 self.router.handle_receipt(t, &receipt, true);
@@ -253,6 +374,7 @@ impl Actor {
     /// not heard the announce (a path answer from a cache), tell it what the
     /// network knows.
     async fn path_found(&mut self, t: f64, destination: DestinationHash) {
+        self.router.sync_path_found(t, &destination);
         if self.router.has_outbound_to(&destination)
             && self.router.peer(&destination).is_none()
             && self.recall_peer(destination).await
@@ -264,11 +386,27 @@ impl Actor {
     async fn link_event(&mut self, t: f64, ev: LinkEvent) {
         match ev {
             LinkEvent::Established { link_id, .. } => {
+                // Links to our delivery destinations take resources up to the
+                // delivery limit (set in the same call, before anything else
+                // the link receives is handled where possible).
+                let locals: HashSet<DestinationHash> =
+                    self.router.local_destinations().copied().collect();
+                let limit = self.router.config().delivery_limit_kb.saturating_mul(1000);
                 let info = self
                     .net
                     .with_node(move |n, _| {
-                        n.link(&link_id)
-                            .map(|l| (l.destination(), l.is_initiator()))
+                        let info = n
+                            .link(&link_id)
+                            .map(|l| (l.destination(), l.is_initiator()));
+                        if let Some((dest, false)) = info
+                            && locals.contains(&dest)
+                        {
+                            let mut policy = n.default_resource_policy();
+                            policy.limits.max_incoming_size =
+                                policy.limits.max_incoming_size.min(limit);
+                            let _ = n.set_link_resource_policy(&link_id, policy);
+                        }
+                        info
                     })
                     .await
                     .ok()
@@ -295,6 +433,34 @@ impl Actor {
                 let source = self.source_identity(source_of(&data), Some(link_id)).await;
                 self.router
                     .handle_inbound(t, &data, Method::Direct, source.as_ref());
+            }
+            LinkEvent::Data { link_id, data, .. } => {
+                self.router.handle_link_data(t, &link_id, &data);
+            }
+            LinkEvent::ResponseReceived {
+                link_id,
+                request_id,
+                response,
+            } => {
+                self.router
+                    .handle_sync_response(t, &link_id, &request_id, &response);
+            }
+            LinkEvent::RequestFailed {
+                link_id,
+                request_id,
+                ..
+            } => {
+                self.router
+                    .handle_sync_request_failed(&link_id, &request_id);
+            }
+            LinkEvent::ResourceProgress {
+                link_id,
+                done,
+                total,
+                incoming: true,
+                ..
+            } => {
+                self.router.handle_sync_progress(&link_id, done, total);
             }
             LinkEvent::Delivered {
                 link_id,
@@ -408,7 +574,45 @@ impl Actor {
             Action::CloseLink { link } => {
                 let _ = net.close_link(link).await;
             }
-            Action::GenerateStamp { message, cost } => self.generate_stamp(message, cost),
+            Action::GenerateStamp { message, cost } => {
+                self.generate_stamp(message, Workblock::for_message(&message), cost, false);
+            }
+            Action::GeneratePropagationStamp {
+                message,
+                transient_id,
+                cost,
+            } => {
+                let wb = Workblock::for_propagation(&transient_id);
+                self.generate_stamp(message, wb, cost, true);
+            }
+            Action::SealMessage {
+                message,
+                destination,
+                packed,
+            } => {
+                let r = self.seal(destination, packed).await;
+                self.router.handle_sealed(now(), &message, r);
+            }
+            Action::OpenSyncLink { node } => {
+                let r = self.net.open_link(node).await;
+                self.router
+                    .handle_sync_link_opening(now(), r.map_err(action_error));
+            }
+            Action::IdentifyLink { link, local } => {
+                if let Some(identity) = self.router.local_identity(&local).cloned() {
+                    let _ = self.net.link_identify(link, identity).await;
+                }
+            }
+            Action::SyncRequest { link, path, data } => {
+                let r = self.net.link_request(link, path, data, None).await;
+                self.router
+                    .handle_sync_request_sent(now(), r.map_err(action_error));
+            }
+            Action::ProcessInbound { packed, method } => {
+                let source = self.source_identity(source_of(&packed), None).await;
+                self.router
+                    .handle_inbound(now(), &packed, method, source.as_ref());
+            }
             Action::CancelStamp { message } => {
                 if let Some(flag) = self.stamp_jobs.remove(&message) {
                     flag.store(true, Ordering::Relaxed);
@@ -419,16 +623,25 @@ impl Actor {
 
     /// Searches a stamp on the blocking pool; the answer comes back through
     /// `stamp_rx`. Too many searches at once fail the newest (it retries).
-    fn generate_stamp(&mut self, message: MessageId, cost: u32) {
+    fn generate_stamp(
+        &mut self,
+        message: MessageId,
+        workblock: Workblock,
+        cost: u32,
+        propagation: bool,
+    ) {
         if self.stamp_jobs.len() >= MAX_STAMP_JOBS {
-            self.router.handle_stamp(now(), &message, None);
+            if propagation {
+                self.router.handle_propagation_stamp(now(), &message, None);
+            } else {
+                self.router.handle_stamp(now(), &message, None);
+            }
             return;
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.stamp_jobs.insert(message, Arc::clone(&cancel));
         let tx = self.stamp_tx.clone();
         tokio::task::spawn_blocking(move || {
-            let workblock = Workblock::for_message(&message);
             let mut start = random_start(&mut rns_crypto::OsRng);
             let mut cancelled = || cancel.load(Ordering::Relaxed);
             let stamp = loop {
@@ -441,7 +654,7 @@ impl Actor {
                 }
             };
             if !cancel.load(Ordering::Relaxed) {
-                let _ = tx.blocking_send((message, stamp));
+                let _ = tx.blocking_send((message, propagation, stamp));
             }
         });
     }

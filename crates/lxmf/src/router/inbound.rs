@@ -25,7 +25,7 @@ impl Router {
     /// [`RouterEvent::Dropped`]. Returns the message id when accepted.
     pub fn handle_inbound(
         &mut self,
-        _now: f64,
+        now: f64,
         packed: &[u8],
         method: Method,
         source: Option<&PublicIdentity>,
@@ -46,8 +46,12 @@ impl Router {
             return self.drop_inbound(DropReason::InvalidSignature, Some(id));
         }
         let cost = local.stamp_cost;
+        let source = unpacked.message.message().source_hash;
         let stamp_value = match (unpacked.message.stamp(), cost) {
-            (Some(stamp), Some(cost)) => validate_message_stamp(&id, stamp, u32::from(cost), &[]),
+            (Some(stamp), Some(cost)) => {
+                let tickets = self.issued_to(now, &source);
+                validate_message_stamp(&id, stamp, u32::from(cost), &tickets)
+            }
             _ => None,
         };
         // Paper messages are never held to a stamp cost.
@@ -59,6 +63,9 @@ impl Router {
             return self.drop_inbound(DropReason::InvalidStamp, Some(id));
         }
         self.remember(id);
+        if unpacked.signature == SignatureState::Valid {
+            self.take_ticket_from(now, &unpacked.message);
+        }
         self.events
             .push_back(RouterEvent::Received(Box::new(Received {
                 message: unpacked.message,

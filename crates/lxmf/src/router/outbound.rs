@@ -36,7 +36,10 @@ impl Router {
         packed: PackedMessage,
         method: Method,
     ) -> Result<MessageId, SubmitError> {
-        if !matches!(method, Method::Opportunistic | Method::Direct) {
+        if !matches!(
+            method,
+            Method::Opportunistic | Method::Direct | Method::Propagated
+        ) {
             return Err(SubmitError::UnsupportedMethod(method));
         }
         if self.outbound.len() >= self.config.max_outbound {
@@ -60,6 +63,10 @@ impl Router {
                 next_attempt: now,
                 progress: 0.0,
                 seq: self.next_seq,
+                via: None,
+                container: None,
+                pn_stamp: None,
+                failure: None,
             },
         );
         self.emit_status(&id);
@@ -94,7 +101,7 @@ impl Router {
             return;
         }
         if m.attempts >= self.config.max_attempts {
-            self.finish(&id, State::Failed);
+            self.retry(now, &id);
             return;
         }
         let dest = m.packed.message().destination_hash;
@@ -111,6 +118,21 @@ impl Router {
         };
         let stamp_cost = peer.stamp_cost;
         let compress = peer.compression;
+        if stamp_cost.is_some()
+            && m.packed.stamp().is_none()
+            && let Some(ticket) = self.ticket_for(now, &dest)
+        {
+            // A ticket the recipient gave us stands in for the stamp.
+            let stamp = ticket.stamp_for(&id).to_vec();
+            if let Some(m) = self.outbound.get_mut(&id) {
+                m.packed = m.packed.clone().with_stamp(Some(stamp));
+                let (method, rep) = plan_for(&m.packed, m.method);
+                m.method = method;
+                m.representation = rep;
+            }
+            self.process(now, id);
+            return;
+        }
         if let Some(cost) = stamp_cost
             && m.packed.stamp().is_none()
         {
@@ -135,11 +157,18 @@ impl Router {
                     data,
                 });
             }
+            Method::Propagated => self.propagated(now, id),
             _ => self.direct(now, id, dest, compress),
         }
     }
 
-    fn direct(&mut self, now: f64, id: MessageId, dest: DestinationHash, compress: bool) {
+    pub(crate) fn direct(
+        &mut self,
+        now: f64,
+        id: MessageId,
+        dest: DestinationHash,
+        compress: bool,
+    ) {
         let link = self.links.get(&dest).map(|l| (l.link, l.established));
         match link {
             Some((Some(link), true)) => self.send_on_link(now, id, link, compress),
@@ -165,9 +194,14 @@ impl Router {
         let Some(m) = self.outbound.get(&id) else {
             return;
         };
-        let data = m.packed.packed().to_vec();
+        let data = match (&m.method, &m.container, &m.pn_stamp) {
+            (Method::Propagated, Some(container), Some((_, stamp))) => {
+                crate::propagation::submission(now, &[[&container[..], &stamp[..]].concat()])
+            }
+            _ => m.packed.packed().to_vec(),
+        };
         let rep = m.representation;
-        let dest = m.packed.message().destination_hash;
+        let dest = m.target();
         if let Some(l) = self.links.get_mut(&dest) {
             l.last_used = now;
         }
@@ -202,12 +236,29 @@ impl Router {
         }
     }
 
-    /// Back to the queue after a failed attempt, or failed for good.
+    /// Back to the queue after a failed attempt, or failed for good (or,
+    /// with `fallback_to_propagated`, handed to a propagation node).
     pub(crate) fn retry(&mut self, now: f64, id: &MessageId) {
+        let fallback = self.config.fallback_to_propagated && self.pick_node().is_some();
         let Some(m) = self.outbound.get_mut(id) else {
             return;
         };
         if m.attempts >= self.config.max_attempts {
+            if fallback && m.method != Method::Propagated {
+                // The same message (same id), now through a node.
+                m.method = Method::Propagated;
+                m.representation = Representation::Packet;
+                m.attempts = 0;
+                m.failure = None;
+                m.stage = Stage::Queued;
+                m.state = State::Outbound;
+                m.progress = 0.0;
+                m.next_attempt = now;
+                self.emit_status(id);
+                self.process(now, *id);
+                return;
+            }
+            m.failure.get_or_insert(super::Failure::AttemptsExhausted);
             self.finish(id, State::Failed);
             return;
         }
@@ -239,14 +290,20 @@ impl Router {
         self.finished.push_back(status);
     }
 
+    /// Proved by the recipient, or (propagated) accepted by the node: the
+    /// reference's SENT, final, since nothing reports the pickup.
     fn delivered(&mut self, now: f64, id: &MessageId) {
+        let mut state = State::Delivered;
         if let Some(m) = self.outbound.get(id) {
-            let dest = m.packed.message().destination_hash;
+            let dest = m.target();
             if let Some(l) = self.links.get_mut(&dest) {
                 l.last_used = now;
             }
+            if m.method == Method::Propagated {
+                state = State::Sent;
+            }
         }
-        self.finish(id, State::Delivered);
+        self.finish(id, state);
     }
 
     fn find(&self, pred: impl Fn(&Stage) -> bool) -> Option<MessageId> {
@@ -274,6 +331,26 @@ impl Router {
             }
             Err(e) => self.action_failed(now, id, e),
         }
+    }
+
+    /// A link for the message could not be opened.
+    fn link_failed(&mut self, now: f64, id: &MessageId, e: ActionError) {
+        let Some(m) = self.outbound.get_mut(id) else {
+            return;
+        };
+        if let Some(node) = m.via {
+            // The node's identity is unknown (or the link failed): ask for a
+            // path to the node and try again later.
+            m.failure = Some(super::Failure::PropagationNodeUnreachable);
+            m.attempts += 1;
+            if e == ActionError::UnknownIdentity {
+                self.actions
+                    .push_back(Action::RequestPath { destination: node });
+            }
+            self.retry(now, id);
+            return;
+        }
+        self.action_failed(now, id, e);
     }
 
     fn action_failed(&mut self, now: f64, id: &MessageId, e: ActionError) {
@@ -318,7 +395,7 @@ impl Router {
                 self.links.remove(destination);
                 let waiting = self.waiting_for_link(destination);
                 for id in waiting {
-                    self.action_failed(now, &id, e.clone());
+                    self.link_failed(now, &id, e.clone());
                 }
             }
         }
@@ -328,9 +405,7 @@ impl Router {
         let mut v: Vec<(u64, MessageId)> = self
             .outbound
             .iter()
-            .filter(|(_, m)| {
-                m.stage == Stage::AwaitLink && m.packed.message().destination_hash == *destination
-            })
+            .filter(|(_, m)| m.stage == Stage::AwaitLink && m.target() == *destination)
             .map(|(id, m)| (m.seq, *id))
             .collect();
         v.sort_unstable();
@@ -339,6 +414,9 @@ impl Router {
 
     /// A link came up. Links the router did not open are ignored.
     pub fn handle_link_established(&mut self, now: f64, link: &LinkId) {
+        if self.sync_link_established(link) {
+            return;
+        }
         let Some((dest, l)) = self
             .links
             .iter_mut()
@@ -357,6 +435,9 @@ impl Router {
 
     /// A link closed (or failed to come up): its messages go back to the queue.
     pub fn handle_link_closed(&mut self, now: f64, link: &LinkId) {
+        if self.sync_link_closed(link) {
+            return;
+        }
         let Some(dest) = self
             .links
             .iter()
@@ -372,7 +453,7 @@ impl Router {
             .filter_map(|(id, m)| {
                 let on_link = match m.stage {
                     Stage::AwaitLinkProof(l, _) | Stage::AwaitResource(l, _) => l == *link,
-                    Stage::AwaitLink => m.packed.message().destination_hash == dest,
+                    Stage::AwaitLink => m.target() == dest,
                     _ => false,
                 };
                 on_link.then_some((m.seq, *id, m.stage == Stage::AwaitLink))
@@ -383,6 +464,9 @@ impl Router {
             if never_sent && let Some(m) = self.outbound.get_mut(&id) {
                 // The link failing is the attempt.
                 m.attempts += 1;
+                if m.via.is_some() {
+                    m.failure = Some(super::Failure::PropagationNodeUnreachable);
+                }
             }
             self.retry(now, &id);
         }
@@ -484,7 +568,12 @@ impl Router {
         };
         match outcome {
             ResourceOutcome::Complete => self.delivered(now, &id),
-            ResourceOutcome::Rejected => self.finish(&id, State::Rejected),
+            ResourceOutcome::Rejected => {
+                if let Some(m) = self.outbound.get_mut(&id) {
+                    m.failure = Some(super::Failure::Refused);
+                }
+                self.finish(&id, State::Rejected);
+            }
             ResourceOutcome::Failed => self.retry(now, &id),
         }
     }
@@ -498,6 +587,7 @@ impl Router {
             return;
         }
         let Some(stamp) = stamp else {
+            m.failure = Some(super::Failure::Stamp);
             self.finish(id, State::Failed);
             return;
         };
@@ -513,6 +603,7 @@ impl Router {
 
     /// A path to `destination` appeared: its queued messages are due now.
     pub fn handle_path_found(&mut self, now: f64, destination: &DestinationHash) {
+        self.sync_path_found(now, destination);
         if !self.peers.contains_key(destination) {
             // A path without an announce handler run (e.g. from the cache):
             // the driver learns the peer first (`learn_peer`).
@@ -526,7 +617,9 @@ impl Router {
             .outbound
             .iter()
             .filter(|(_, m)| {
-                m.stage == Stage::Queued && m.packed.message().destination_hash == *destination
+                m.stage == Stage::Queued
+                    && (m.packed.message().destination_hash == *destination
+                        || m.via == Some(*destination))
             })
             .map(|(id, m)| (m.seq, *id))
             .collect();
@@ -542,12 +635,7 @@ impl Router {
     pub(crate) fn expire_links(&mut self, now: f64) {
         // A link with messages in flight is in use.
         for (dest, l) in self.links.iter_mut() {
-            if l.established
-                && self
-                    .outbound
-                    .values()
-                    .any(|m| m.packed.message().destination_hash == *dest)
-            {
+            if l.established && self.outbound.values().any(|m| m.target() == *dest) {
                 l.last_used = l.last_used.max(now);
             }
         }

@@ -18,6 +18,15 @@ pub struct Peer {
     pub last_heard: f64,
 }
 
+/// A propagation node heard from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropagationNode {
+    pub app_data: PropagationNodeAppData,
+    /// Hops away when last heard (if the driver said).
+    pub hops: Option<u8>,
+    pub last_heard: f64,
+}
+
 fn delivery_name() -> NameHash {
     name_hash("lxmf.delivery")
 }
@@ -48,16 +57,66 @@ impl Router {
             true
         } else if *name == propagation_name() {
             if let Some(pn) = app_data.and_then(|a| PropagationNodeAppData::decode(a).ok()) {
+                self.learn_node(now, destination, pn.clone());
                 self.events
                     .push_back(RouterEvent::PropagationNodeAnnounced {
                         destination: *destination,
                         app_data: Box::new(pn),
                     });
             }
+            self.make_due_via(now, destination);
+            self.sync_path_found(now, destination);
             true
         } else {
             false
         }
+    }
+
+    /// Records a propagation node and what it announced.
+    pub fn learn_node(
+        &mut self,
+        now: f64,
+        destination: &DestinationHash,
+        app_data: PropagationNodeAppData,
+    ) {
+        let hops = self.nodes.get(destination).and_then(|n| n.hops);
+        if !self.nodes.contains_key(destination)
+            && self.nodes.len() >= self.config.max_propagation_nodes
+        {
+            let chosen = self.propagation_node;
+            let oldest = self
+                .nodes
+                .iter()
+                .filter(|(d, _)| Some(**d) != chosen)
+                .min_by(|a, b| a.1.last_heard.total_cmp(&b.1.last_heard))
+                .map(|(d, _)| *d);
+            match oldest {
+                Some(d) => {
+                    self.nodes.remove(&d);
+                }
+                None => return,
+            }
+        }
+        self.nodes.insert(
+            *destination,
+            PropagationNode {
+                app_data,
+                hops,
+                last_heard: now,
+            },
+        );
+    }
+
+    /// How far a propagation node is (from the announce's hop count), for
+    /// picking the nearest.
+    pub fn set_node_hops(&mut self, destination: &DestinationHash, hops: u8) {
+        if let Some(n) = self.nodes.get_mut(destination) {
+            n.hops = Some(hops);
+        }
+    }
+
+    pub fn propagation_nodes(&self) -> impl Iterator<Item = (&DestinationHash, &PropagationNode)> {
+        self.nodes.iter()
     }
 
     /// Records that the network knows `destination`'s identity, with the
