@@ -10,6 +10,7 @@ mod actor;
 mod channel;
 mod handle;
 mod start;
+mod verifier;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

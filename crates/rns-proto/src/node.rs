@@ -55,6 +55,7 @@ mod resources;
 mod response_hold;
 mod stats;
 mod timers;
+mod verify;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -76,6 +77,7 @@ pub use link_api::{
 pub use path_table::PathRecord;
 pub use response_hold::RESPONSE_HOLD;
 pub use stats::{DropReason, InterfaceStats, NodeStats};
+pub use verify::{VerifiedJob, VerifyJob};
 
 use bounded::RotatingSet;
 use destinations::LocalDestination;
@@ -114,6 +116,12 @@ pub struct Node {
     next_cull: f64,
     /// The resource policy new links start with.
     resource_policy: crate::resource::ResourcePolicy,
+    /// Announce signatures are checked by the driver (`verify.rs`).
+    deferred_verification: bool,
+    /// Announces waiting for the driver to take them for verification.
+    verify_jobs: VecDeque<VerifyJob>,
+    /// Jobs taken and not handed back yet.
+    verifying: usize,
 }
 
 impl std::fmt::Debug for Node {
@@ -149,6 +157,9 @@ impl Node {
             counters: Counters::default(),
             next_cull: 0.0,
             resource_policy: Default::default(),
+            deferred_verification: false,
+            verify_jobs: VecDeque::new(),
+            verifying: 0,
             config,
             rng,
         }

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::start::{node_config, node_id};
+use super::verifier::Verifier;
 use super::{Command, InterfaceStatus, now};
 use crate::cancel::CancelSource;
 use crate::error::NetError;
@@ -58,6 +59,8 @@ pub(crate) struct Actor {
     pending_paths: HashMap<String, Vec<PathRecord>>,
     /// Our ratcheted destinations whose ratchet keys are kept on disk.
     ratcheted: HashMap<DestinationHash, (PrivateIdentity, PathBuf)>,
+    /// Threads that check announce signatures for the node.
+    verifier: Option<Verifier>,
 }
 
 impl Actor {
@@ -74,6 +77,12 @@ impl Actor {
         persistence: Option<Persistence>,
         pending_paths: HashMap<String, Vec<PathRecord>>,
     ) -> Self {
+        let mut node = node;
+        let verifier = Verifier::start(
+            super::verifier::default_threads(),
+            node.limits().max_pending_verifications,
+        );
+        node.set_deferred_verification(verifier.is_some());
         Actor {
             node,
             commands,
@@ -88,6 +97,7 @@ impl Actor {
             dirty: false,
             pending_paths,
             ratcheted: HashMap::new(),
+            verifier,
         }
     }
 
@@ -105,7 +115,15 @@ impl Actor {
                     Some(Command::Shutdown(reply)) => break Some(reply),
                     Some(cmd) => self.command(cmd).await,
                 },
-                Some(ev) = self.iface_events.recv() => self.iface_event(ev),
+                // While the announces out for verification are at their cap,
+                // frames wait in the interfaces' queues (and then in the
+                // sockets), which slows a flooding sender down.
+                Some(ev) = self.iface_events.recv(), if !self.node.verify_backlog_full() => {
+                    self.iface_event(ev)
+                }
+                Some(done) = next_verified(&mut self.verifier) => {
+                    self.node.handle_verified(now(), done)
+                }
                 () = tokio::time::sleep_until(wake) => self.node.handle_timeout(now()),
                 () = tokio::time::sleep_until(next_persist) => {
                     next_persist = Instant::now() + persist_every;
@@ -122,6 +140,21 @@ impl Actor {
         self.stop().await;
         if let Some(reply) = done {
             let _ = reply.send(());
+        }
+    }
+
+    /// Sends parked announces to the verifier threads (or verifies them here
+    /// if the threads are gone, so no job is lost).
+    fn dispatch_verify_jobs(&mut self) {
+        while let Some(job) = self.node.poll_verify_job() {
+            let job = match &self.verifier {
+                Some(v) => match v.submit(job) {
+                    None => continue,
+                    Some(job) => job,
+                },
+                None => job,
+            };
+            self.node.handle_verified(now(), job.verify());
         }
     }
 
@@ -216,6 +249,7 @@ impl Actor {
     /// Events go first: a rotated ratchet is on disk before the announce that
     /// carries it leaves, so no peer learns a ratchet a crash could lose.
     fn flush(&mut self) {
+        self.dispatch_verify_jobs();
         while let Some(event) = self.node.poll_event() {
             if let Event::RatchetsRotated { destination } = &event {
                 self.save_own_ratchets(destination);
@@ -376,5 +410,13 @@ impl Actor {
         }
         self.flush();
         let _ = self.persist_with(paths).await;
+    }
+}
+
+/// The next verified announce; never ready without verifier threads.
+async fn next_verified(verifier: &mut Option<Verifier>) -> Option<rns_proto::node::VerifiedJob> {
+    match verifier {
+        Some(v) => v.results.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -3,7 +3,6 @@
 //! interface, under the bandwidth cap.
 
 use rns_crypto::{DestinationHash, IdentityHash, RememberedRatchet};
-use rns_wire::WireError;
 use rns_wire::announce::{
     Announce, AnnounceReason, MIN_PAYLOAD_LEN, RATCHET_LEN, ValidatedAnnounce,
 };
@@ -33,12 +32,31 @@ impl Node {
         if duplicate {
             return self.note_rebroadcast(&packet, &announce);
         }
-        let Some(valid) = self.check_announce(now, announce, at) else {
+        let Some(announce) = self.admit_announce(now, announce, at) else {
             return;
         };
+        self.counters.announces_verified += 1;
+        if self.deferred_verification {
+            return self.defer_verification(packet, announce, at);
+        }
+        let Some(valid) = self.verification_outcome(announce.validate()) else {
+            return;
+        };
+        self.after_validation(now, packet, &valid, at);
+    }
+
+    /// What follows a good signature, in line or deferred: remember the
+    /// identity, then update the path table if the announce is newer.
+    pub(crate) fn after_validation(
+        &mut self,
+        now: f64,
+        packet: Packet,
+        valid: &ValidatedAnnounce,
+        at: Arrival,
+    ) {
         self.packet_hashes.insert(packet.truncated_hash());
-        self.learn(now, &valid);
-        self.note_rebroadcast(&packet, &valid);
+        self.learn(now, valid);
+        self.note_rebroadcast(&packet, valid);
         let candidate = Candidate {
             hops: packet.hops,
             blob: valid.random_hash,
@@ -50,16 +68,12 @@ impl Node {
         {
             return self.counters.drop(DropReason::AnnounceNotNewer);
         }
-        self.accept_announce(now, packet, &valid, candidate, at);
+        self.accept_announce(now, packet, valid, candidate, at);
     }
 
-    /// Key consistency, ingress limit, then the signature (the costly part last).
-    fn check_announce(
-        &mut self,
-        now: f64,
-        announce: Announce,
-        at: Arrival,
-    ) -> Option<ValidatedAnnounce> {
+    /// The cheap checks before the signature: key consistency and the
+    /// ingress limit for unknown destinations.
+    fn admit_announce(&mut self, now: f64, announce: Announce, at: Arrival) -> Option<Announce> {
         let destination = announce.destination;
         if self.known.conflicts(&destination, &announce.identity) {
             self.counters.drop(DropReason::AnnounceKeyMismatch);
@@ -79,18 +93,7 @@ impl Node {
             self.counters.drop(DropReason::AnnounceRateLimited);
             return None;
         }
-        self.counters.announces_verified += 1;
-        match announce.validate() {
-            Ok(valid) => Some(valid),
-            Err(WireError::HashMismatch(_)) => {
-                self.counters.drop(DropReason::AnnounceHash);
-                None
-            }
-            Err(_) => {
-                self.counters.drop(DropReason::AnnounceSignature);
-                None
-            }
-        }
+        Some(announce)
     }
 
     /// Remembers the identity, app data and ratchet of a valid announce.

@@ -135,6 +135,9 @@ pub struct Limits {
     pub new_announce_rate: Option<f64>,
     /// How many such announces may arrive at once before the rate applies.
     pub new_announce_burst: f64,
+    /// Announces waiting for a signature check under deferred verification;
+    /// more are dropped (a driver holds packets back before that happens).
+    pub max_pending_verifications: usize,
 }
 
 impl Default for Limits {
@@ -155,6 +158,7 @@ impl Default for Limits {
             max_event_queue: 16_384,
             new_announce_rate: Some(16.0),
             new_announce_burst: 64.0,
+            max_pending_verifications: 1_024,
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum DropReason {
     EventQueueFull,
     AnnounceQueueFull,
     TableEvicted,
+    /// Announce: too many waiting for a deferred signature check.
+    VerifyBacklogFull,
 }
 
 /// Traffic on one interface.
