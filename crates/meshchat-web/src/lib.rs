@@ -75,3 +75,67 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, HeaderValue};
+    use axum::response::IntoResponse;
+    use meshchat_core::NodeSettings;
+
+    fn state() -> AppState {
+        let node = Node::new(NodeSettings {
+            reticulum_config_dir: "/nonexistent".into(),
+            identity: rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng),
+            display_name: None,
+        })
+        .unwrap();
+        AppState::new(
+            node,
+            ServerInfo {
+                listen_host: "127.0.0.1".into(),
+                listen_port: 8000,
+                https_enabled: true,
+                storage_path: "storage".into(),
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn before_start_up_status_says_starting_and_identity_routes_answer_503() {
+        let state = state();
+        let status = api::status(State(state.clone())).await.0;
+        assert_eq!(status["status"], "starting");
+        assert_eq!(status["stage"], "starting");
+        assert_eq!(status["network_ready"], false);
+        assert_eq!(status["is_loopback_bind"], true);
+        let err = api::config(State(state)).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Starting);
+        assert_eq!(err.into_response().status(), 503);
+    }
+
+    #[test]
+    fn websocket_origin_must_name_the_host() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1:8000"));
+        assert!(ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://127.0.0.1:8000"));
+        assert!(ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://127.0.0.1:9000"));
+        assert!(!ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        assert!(!ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("null"));
+        assert!(!ws::origin_allowed(&h));
+    }
+
+    #[test]
+    fn websocket_messages_get_the_reference_replies() {
+        assert_eq!(ws::handle(r#"{"type":"ping"}"#)["type"], "pong");
+        let r = ws::handle(r#"{"type":"ping","request_id":7}"#);
+        assert_eq!(r["request_id"], 7);
+        assert_eq!(ws::handle("not json")["code"], "invalid_json");
+        assert_eq!(ws::handle(r#"{"type":"nope"}"#)["code"], "unhandled_type");
+    }
+}
