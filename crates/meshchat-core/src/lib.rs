@@ -1,4 +1,73 @@
 //! MeshChatX identity contexts, domain managers and the event bus.
 //!
-//! This crate exists with its boundary in place; its contents arrive with the
-//! issue that builds this layer. See `docs/architecture.md`.
+//! Owns: the running node ([`Node`]): the Reticulum stack started from its
+//! config directory and the LXMF router carrying our identity's
+//! `lxmf.delivery` destination, brought up in the background while the
+//! start-up [`Stage`] is published for the web layer to report; the app
+//! settings the web layer shows (in memory for now).
+//! Does not own: HTTP, TLS or JSON (`meshchat-web`), the runtime, logging or
+//! the command line (`meshchatx`), SQL (`meshchat-store`).
+
+mod node;
+mod status;
+
+pub use node::{IdentityInfo, NetInfo, Node, NodeSettings, Settings};
+pub use status::{Stage, StartupStatus};
+
+/// The Reticulum config directory's default config, written on first run
+/// when the directory has none. Returns whether it wrote one.
+pub fn ensure_reticulum_config(dir: &std::path::Path) -> Result<bool, rns_net::ConfigError> {
+    rns_net::config::write_default_if_missing(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rns_crypto::{OsRng, PrivateIdentity};
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("meshchat-core-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    // Writing only; nothing is started with this config here.
+    #[test]
+    fn the_default_reticulum_config_is_written_only_when_missing() {
+        let dir = temp("default");
+        assert!(ensure_reticulum_config(&dir).unwrap());
+        let text = std::fs::read_to_string(dir.join("config")).unwrap();
+        assert!(text.contains("[reticulum]") && text.contains("AutoInterface"));
+        std::fs::write(dir.join("config"), "[reticulum]\n").unwrap();
+        assert!(!ensure_reticulum_config(&dir).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("config")).unwrap(),
+            "[reticulum]\n"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_start_that_cannot_happen_reports_failed_with_a_reason() {
+        // The "config directory" is a file: nothing can be written or started.
+        let file = temp("failed");
+        std::fs::write(&file, b"not a directory").unwrap();
+        let node = Node::new(NodeSettings {
+            reticulum_config_dir: file.clone(),
+            identity: PrivateIdentity::generate(&mut OsRng),
+            display_name: None,
+        })
+        .unwrap();
+        assert_eq!(node.status().stage, Stage::Starting);
+        let mut rx = node.watch_status();
+        node.start();
+        let status = rx
+            .wait_for(|s| s.stage == Stage::Failed)
+            .await
+            .unwrap()
+            .clone();
+        assert!(status.error.unwrap().contains("starting Reticulum"));
+        node.shutdown().await;
+        std::fs::remove_file(&file).unwrap();
+    }
+}

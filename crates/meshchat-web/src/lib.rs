@@ -1,5 +1,141 @@
-//! The HTTP + WebSocket API and the embedded web UI.
-//! Talks only to `meshchat-core`'s public API.
+//! The HTTP + WebSocket API (and, later, the embedded web UI).
 //!
-//! This crate exists with its boundary in place; its contents arrive with the
-//! issue that builds this layer. See `docs/architecture.md`.
+//! Owns: [`router`] (the `/api/v1` routes and `/ws`), the mapping of error
+//! kinds to status codes and JSON bodies ([`ApiError`]), the security
+//! headers and request-size caps every response and request go through, the
+//! WebSocket hub, and TLS ([`tls`]: the self-signed certificate kept per
+//! storage directory and a rustls listener for `axum::serve`).
+//! Does not own: the network stack or identities (it asks
+//! `meshchat-core`'s [`Node`]), the runtime, logging or the command line.
+
+mod api;
+mod error;
+mod middleware;
+mod serve;
+pub mod tls;
+mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use meshchat_core::Node;
+
+pub use error::{ApiError, ErrorKind};
+pub use middleware::MAX_BODY_BYTES;
+pub use serve::serve;
+pub use tls::TlsError;
+
+/// Where the server listens, as `/api/v1/status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub listen_host: String,
+    pub listen_port: u16,
+    pub https_enabled: bool,
+    /// The storage directory, as `/api/v1/app/info` reports it.
+    pub storage_path: String,
+}
+
+/// What every handler sees.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) node: Node,
+    pub(crate) server: Arc<ServerInfo>,
+    pub(crate) hub: Arc<ws::Hub>,
+}
+
+impl AppState {
+    pub fn new(node: Node, server: ServerInfo) -> Self {
+        AppState {
+            node,
+            server: Arc::new(server),
+            hub: Arc::new(ws::Hub::new()),
+        }
+    }
+
+    /// Closes every WebSocket (with a close frame), for a graceful shutdown:
+    /// upgraded connections are not waited for by the HTTP server.
+    pub fn close_websockets(&self) {
+        self.hub.close_all();
+    }
+}
+
+/// The whole HTTP service: API routes, `/ws`, JSON 404s, the security
+/// headers and the body cap.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/status", get(api::status))
+        .route("/api/v1/app/info", get(api::app_info))
+        .route("/api/v1/config", get(api::config))
+        .route("/ws", get(ws::upgrade))
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::cap_body))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, HeaderValue};
+    use axum::response::IntoResponse;
+    use meshchat_core::NodeSettings;
+
+    fn state() -> AppState {
+        let node = Node::new(NodeSettings {
+            reticulum_config_dir: "/nonexistent".into(),
+            identity: rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng),
+            display_name: None,
+        })
+        .unwrap();
+        AppState::new(
+            node,
+            ServerInfo {
+                listen_host: "127.0.0.1".into(),
+                listen_port: 8000,
+                https_enabled: true,
+                storage_path: "storage".into(),
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn before_start_up_status_says_starting_and_identity_routes_answer_503() {
+        let state = state();
+        let status = api::status(State(state.clone())).await.0;
+        assert_eq!(status["status"], "starting");
+        assert_eq!(status["stage"], "starting");
+        assert_eq!(status["network_ready"], false);
+        assert_eq!(status["is_loopback_bind"], true);
+        let err = api::config(State(state)).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Starting);
+        assert_eq!(err.into_response().status(), 503);
+    }
+
+    #[test]
+    fn websocket_origin_must_name_the_host() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1:8000"));
+        assert!(ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://127.0.0.1:8000"));
+        assert!(ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://127.0.0.1:9000"));
+        assert!(!ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        assert!(!ws::origin_allowed(&h));
+        h.insert("origin", HeaderValue::from_static("null"));
+        assert!(!ws::origin_allowed(&h));
+    }
+
+    #[test]
+    fn websocket_messages_get_the_reference_replies() {
+        assert_eq!(ws::handle(r#"{"type":"ping"}"#)["type"], "pong");
+        let r = ws::handle(r#"{"type":"ping","request_id":7}"#);
+        assert_eq!(r["request_id"], 7);
+        assert_eq!(ws::handle("not json")["code"], "invalid_json");
+        assert_eq!(ws::handle(r#"{"type":"nope"}"#)["code"], "unhandled_type");
+    }
+}

@@ -25,6 +25,19 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<PrivateIdentity> {
     }
 }
 
+/// An identity given on the command line as base64 or base32 of its 64 bytes
+/// (padding optional).
+pub fn from_text(text: &str, base32: bool) -> anyhow::Result<PrivateIdentity> {
+    let trimmed = text.trim().trim_end_matches('=');
+    let bytes = if base32 {
+        data_encoding::BASE32_NOPAD.decode(trimmed.to_ascii_uppercase().as_bytes())
+    } else {
+        data_encoding::BASE64_NOPAD.decode(trimmed.as_bytes())
+    }
+    .context("the identity is not valid base64/base32")?;
+    PrivateIdentity::from_private_slice(&bytes).context("the identity is not 64 bytes")
+}
+
 /// Generates a new identity and writes it to `path`, refusing to overwrite.
 pub fn generate_to(path: &Path) -> anyhow::Result<PrivateIdentity> {
     if path.exists() {

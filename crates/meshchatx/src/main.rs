@@ -1,15 +1,30 @@
-//! The `meshchatx` binary: command line, wiring and start-up.
+//! The `meshchatx` binary: command line, logging, wiring, graceful shutdown.
 //!
-//! For now it loads (or creates) the node's identity and reports it; the
-//! Reticulum stack, LXMF and the web service are wired in as their crates grow.
+//! Loads (or creates) the identity, binds the web server and prepares TLS
+//! before anything else, so a bad port or certificate fails at once; then
+//! serves the API while the network stack starts in the background, until
+//! SIGINT or SIGTERM.
 
 mod cli;
 mod identity_file;
+mod log;
+
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use meshchat_core::{Node, NodeSettings, Stage};
+use meshchat_web::tls::{self, CertPaths};
+use meshchat_web::{AppState, ServerInfo};
+use rns_crypto::PrivateIdentity;
 
 use cli::Cli;
+use log::Log;
+
+/// After the signal, requests in flight get this long to finish.
+const DRAIN: Duration = Duration::from_secs(5);
+/// And the network stack this long to stop.
+const STACK_STOP: Duration = Duration::from_secs(10);
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -24,18 +39,184 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let storage_dir = cli.storage_dir();
-    let identity_path = cli
+    let log = Log::parse(cli.rns_log_level.as_deref())?;
+    let (identity, identity_source) = load_identity(&cli)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(cli, identity, identity_source, log))
+}
+
+fn load_identity(cli: &Cli) -> anyhow::Result<(PrivateIdentity, String)> {
+    if let Some(text) = &cli.identity_base64 {
+        return Ok((
+            identity_file::from_text(text, false)?,
+            "--identity-base64".into(),
+        ));
+    }
+    if let Some(text) = &cli.identity_base32 {
+        return Ok((
+            identity_file::from_text(text, true)?,
+            "--identity-base32".into(),
+        ));
+    }
+    let path = cli
         .identity_file
         .clone()
-        .unwrap_or_else(|| storage_dir.join("identity"));
-    let identity = identity_file::load_or_create(&identity_path)
-        .with_context(|| format!("loading the identity at {}", identity_path.display()))?;
-    let delivery = rns_crypto::destination_hash_for("lxmf", &["delivery"], Some(&identity.hash()))?;
+        .unwrap_or_else(|| cli.storage_dir().join("identity"));
+    let identity = identity_file::load_or_create(&path)
+        .with_context(|| format!("loading the identity at {}", path.display()))?;
+    Ok((identity, path.display().to_string()))
+}
 
+async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> anyhow::Result<()> {
+    let storage_dir = cli.storage_dir();
+    let rns_dir = cli.reticulum_config_dir();
+
+    let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
+        .await
+        .with_context(|| format!("listening on {}:{}", cli.host, cli.port))?;
+    let addr = listener.local_addr()?;
+    // Handlers go in before anything is announced, so a SIGTERM sent as soon
+    // as we say we listen is still a graceful stop.
+    let signals = ShutdownSignals::install()?;
+    let tls = if cli.no_https {
+        None
+    } else {
+        Some(tls_config(&cli, &storage_dir, log)?)
+    };
+
+    let node = Node::new(NodeSettings {
+        reticulum_config_dir: rns_dir.clone(),
+        identity,
+        display_name: None,
+    })?;
+    let id = node.identity();
     println!("MeshChatX-rs {}", env!("CARGO_PKG_VERSION"));
-    println!("identity:         {}", identity.hash());
-    println!("lxmf.delivery:    {delivery}");
-    println!("identity file:    {}", identity_path.display());
+    println!("identity:         {}", id.identity_hash);
+    println!("lxmf.delivery:    {}", id.lxmf_delivery);
+    println!("identity file:    {source}");
+    println!("storage:          {}", storage_dir.display());
+    println!("reticulum config: {}", rns_dir.display());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let host = if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    println!("listening on {scheme}://{host}:{}", addr.port());
+
+    let state = AppState::new(
+        node.clone(),
+        ServerInfo {
+            listen_host: cli.host.clone(),
+            listen_port: addr.port(),
+            https_enabled: tls.is_some(),
+            storage_path: storage_dir.display().to_string(),
+        },
+    );
+    node.start();
+    tokio::spawn(report_stages(node.clone(), log));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        signals.recv().await;
+        let _ = stop_tx.send(true);
+    });
+    let graceful = stopped(stop_rx.clone());
+    let serving = meshchat_web::serve(listener, tls, state, graceful);
+    tokio::select! {
+        served = serving => served.context("serving HTTP")?,
+        () = async { stopped(stop_rx).await; tokio::time::sleep(DRAIN).await } => {
+            log.log(log::WARNING, "requests still open after the drain period; closing them");
+        }
+    }
+
+    log.log(log::NOTICE, "stopping the network stack");
+    if tokio::time::timeout(STACK_STOP, node.shutdown())
+        .await
+        .is_err()
+    {
+        log.log(log::ERROR, "the network stack did not stop in time");
+    }
+    println!("stopped");
     Ok(())
+}
+
+/// The custom pair when given, else the storage directory's self-signed
+/// pair, made on first use.
+fn tls_config(
+    cli: &Cli,
+    storage_dir: &std::path::Path,
+    log: Log,
+) -> anyhow::Result<std::sync::Arc<tls::ServerConfig>> {
+    let paths = match (&cli.ssl_cert, &cli.ssl_key) {
+        (Some(cert), Some(key)) => CertPaths {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => {
+            let paths = CertPaths::in_storage(storage_dir);
+            if tls::ensure_self_signed(&paths).context("making the self-signed certificate")? {
+                log.log(
+                    log::NOTICE,
+                    format!("made a self-signed certificate at {}", paths.cert.display()),
+                );
+            }
+            paths
+        }
+    };
+    tls::server_config(&paths).with_context(|| {
+        format!(
+            "loading the certificate {} and key {}",
+            paths.cert.display(),
+            paths.key.display()
+        )
+    })
+}
+
+async fn report_stages(node: Node, log: Log) {
+    let mut rx = node.watch_status();
+    loop {
+        let status = rx.borrow_and_update().clone();
+        match status.stage {
+            Stage::Failed => {
+                let reason = status.error.unwrap_or_default();
+                log.log(log::ERROR, format!("start-up failed: {reason}"));
+            }
+            stage => log.log(log::NOTICE, format!("start-up stage: {stage}")),
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// SIGINT and SIGTERM, caught from the moment they are installed.
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(ShutdownSignals {
+            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+        })
+    }
+
+    /// Resolves on the first SIGINT or SIGTERM.
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }

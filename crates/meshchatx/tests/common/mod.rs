@@ -1,0 +1,250 @@
+//! Runs the real binary for a test: a temp storage dir, a loopback-only
+//! Reticulum config (never AutoInterface, never the user's config), port 0,
+//! and a tiny HTTP/1.1 client over plain TCP or rustls.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Start-up, shutdown and requests all get this long before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Only a TCP server on 127.0.0.1 (any free port), no shared instance.
+pub const LOOPBACK_CONFIG: &str = "\
+[reticulum]
+  enable_transport = No
+  share_instance = No
+  panic_on_interface_error = No
+
+[interfaces]
+  [[Loopback TCP]]
+    type = TCPServerInterface
+    enabled = yes
+    listen_ip = 127.0.0.1
+    listen_port = 0
+";
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("meshchatx-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `<dir>/rns` with the loopback config in it.
+pub fn loopback_rns_dir(dir: &Path) -> PathBuf {
+    let rns = dir.join("rns");
+    std::fs::create_dir_all(&rns).unwrap();
+    std::fs::write(rns.join("config"), LOOPBACK_CONFIG).unwrap();
+    rns
+}
+
+pub struct Running {
+    child: Child,
+    pub port: u16,
+    pub https: bool,
+    pub lines: Arc<Mutex<Vec<String>>>,
+    /// The certificate the client trusts (HTTPS only).
+    pub cert: Option<PathBuf>,
+}
+
+/// Starts the binary with `args` plus `--port 0` and the loopback config in
+/// `dir`, and waits for its "listening on" line.
+pub fn start(dir: &Path, args: &[&str]) -> Running {
+    let rns = loopback_rns_dir(dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshchatx"))
+        .arg("--port")
+        .arg("0")
+        .arg("--reticulum-config-dir")
+        .arg(&rns)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("listening on ") {
+                let _ = tx.send(url.to_string());
+            }
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let url = rx.recv_timeout(DEADLINE).expect("no 'listening on' line");
+    let https = url.starts_with("https://");
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    Running {
+        child,
+        port,
+        https,
+        lines,
+        cert: None,
+    }
+}
+
+impl Running {
+    pub fn line(&self, prefix: &str) -> Option<String> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.starts_with(prefix))
+            .cloned()
+    }
+
+    /// One request; returns (status, lower-cased headers, body).
+    pub fn request(&self, raw: &str) -> Response {
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        tcp.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut bytes = Vec::new();
+        if self.https {
+            let config = client_config(self.cert.as_deref().expect("set the cert to trust"));
+            let name = "localhost".try_into().unwrap();
+            let conn = rustls::ClientConnection::new(config, name).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            tls.write_all(raw.as_bytes()).unwrap();
+            read_all(&mut tls, &mut bytes);
+        } else {
+            let mut tcp = tcp;
+            tcp.write_all(raw.as_bytes()).unwrap();
+            read_all(&mut tcp, &mut bytes);
+        }
+        Response::parse(&bytes)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        ))
+    }
+
+    /// Polls `/api/v1/status` until the stage is `ready`.
+    pub fn wait_ready(&self) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            let status = self.get("/api/v1/status").json();
+            match status["stage"].as_str() {
+                Some("ready") => return status,
+                Some("failed") => panic!("start-up failed: {status}"),
+                _ => {}
+            }
+            assert!(start.elapsed() < DEADLINE, "not ready in time: {status}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub fn terminate(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < DEADLINE, "did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads until EOF; a TLS peer that closes without close_notify still ends it.
+fn read_all(r: &mut impl Read, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 8192];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => panic!("reading the response: {e}"),
+        }
+    }
+}
+
+/// A client that trusts exactly the certificate at `cert`.
+pub fn client_config(cert: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(cert).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(bytes: &[u8]) -> Response {
+        let split = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("no end of headers");
+        let head = String::from_utf8_lossy(&bytes[..split]).to_string();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Response {
+            status,
+            headers,
+            body: bytes[split + 4..].to_vec(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
