@@ -2,7 +2,10 @@
 """Create a MeshChatX 4.10.7 storage directory with the real reference app.
 
 Run with the interpreter of scripts/setup-refapp.sh (it holds the app, RNS and
-LXMF). Usage: make_storage.py WORKDIR
+LXMF). Usage:
+  make_storage.py WORKDIR          create WORKDIR/storage, write WORKDIR/expected.json
+  make_storage.py --check WORKDIR  start the app on the existing WORKDIR/storage, read
+                                   what its API lists, write WORKDIR/observed.json
 
 Everything stays on loopback: the app's Reticulum config has a single
 TCPServerInterface on 127.0.0.1 (no AutoInterface, no shared instance, no
@@ -25,7 +28,8 @@ import sys
 import time
 import urllib.request
 
-WORK = os.path.abspath(sys.argv[1])
+CHECK = sys.argv[1] == "--check"
+WORK = os.path.abspath(sys.argv[-1])
 STORAGE = os.path.join(WORK, "storage")
 APP_RNS = os.path.join(WORK, "app-rns")
 PEER_RNS = os.path.join(WORK, "peer-rns")
@@ -58,7 +62,10 @@ def write_config(path, interface):
 write_config(
     APP_RNS,
     f"  [[Loopback Server]]\n    type = TCPServerInterface\n    enabled = yes\n"
-    f"    listen_ip = 127.0.0.1\n    listen_port = {RNS_PORT}\n",
+    f"    listen_ip = 127.0.0.1\n    listen_port = {RNS_PORT}\n"
+    # RNS holds announces arriving on a freshly spawned interface for up to
+    # 30 s (ingress control); our peer's is always fresh.
+    f"    ingress_control = False\n",
 )
 write_config(
     PEER_RNS,
@@ -98,7 +105,13 @@ def wait_for(what, fn, timeout=30.0):
 
 
 t0 = time.time()
-log = open(os.path.join(WORK, "app.log"), "w")
+
+
+def stage(name):
+    print(f"make_storage: {time.time() - t0:6.2f} s {name}", file=sys.stderr, flush=True)
+
+
+log = open(os.path.join(WORK, "app-check.log" if CHECK else "app.log"), "w")
 app = subprocess.Popen(
     [BIN, "--headless", "--no-https", "--host", "127.0.0.1", "--port", str(HTTP_PORT),
      "--storage-dir", STORAGE, "--reticulum-config-dir", APP_RNS],
@@ -109,10 +122,29 @@ try:
     wait_for("app ready", lambda: api("GET", "/api/v1/status")["stage"] == "ready", 60)
     csrf = api("GET", "/api/v1/auth/csrf")["csrf_token"]
     cfg = wait_for("config", lambda: api("GET", "/api/v1/config")["config"])
+    stage("app ready")
+    if CHECK:
+        observed = {"config": cfg, "conversations": api("GET", "/api/v1/lxmf/conversations")}
+        observed["messages"] = {
+            c["destination_hash"]: api(
+                "GET", f"/api/v1/lxmf-messages/conversation/{c['destination_hash']}?limit=100")
+            for c in observed["conversations"]["conversations"]
+        }
+        for name, path in [("announces", "/api/v1/announces?limit=100"),
+                           ("favourites", "/api/v1/favourites"),
+                           ("blocked", "/api/v1/blocked-destinations"),
+                           ("pins", "/api/v1/lxmf/conversation-pins"),
+                           ("folders", "/api/v1/lxmf/folders")]:
+            observed[name] = api("GET", path)
+        with open(os.path.join(WORK, "observed.json"), "w") as f:
+            json.dump(observed, f, indent=1)
+        raise SystemExit(0)
     app_identity = cfg["identity_hash"]
     app_lxmf = cfg["lxmf_address_hash"]
-    # By default the app strips attachments from peers that are not contacts.
-    api("PATCH", "/api/v1/config", {"block_attachments_from_strangers": False})
+    # By default the app strips attachments from peers that are not contacts,
+    # and asks senders for a stamp of cost 8 (seconds of proof of work here).
+    api("PATCH", "/api/v1/config", {"block_attachments_from_strangers": False,
+                                    "lxmf_inbound_stamp_cost": 0})
 
     # The LXMF peer ("Ref Bob") in this process, on its own RNS instance.
     import LXMF
@@ -125,15 +157,19 @@ try:
     received = []
     router.register_delivery_callback(lambda m: received.append(m))
     bob_hash = bob.hash.hex()
+    wait_for("Bob's interface online", lambda: all(i.online for i in RNS.Transport.interfaces), 30)
 
-    # Bob announces until the app has stored the announce.
+    # Bob announces until the app has a path to him. (The app writes announces
+    # to its database in batches, every ~30 s and at shutdown; waiting for the
+    # row would cost those 30 s, so the test reads it after the stop.)
     def bob_known():
         router.announce(bob.hash)
         time.sleep(0.5)
-        anns = api("GET", "/api/v1/announces?aspect=lxmf.delivery&limit=50")
-        return any(a.get("destination_hash") == bob_hash for a in anns.get("announces", []))
+        p = api("GET", f"/api/v1/destination/{bob_hash}/path")
+        return p.get("path")
 
-    wait_for("app stores Bob's announce", bob_known, 30)
+    wait_for("app learns a path to Bob", bob_known, 30)
+    stage("Bob's announce heard")
 
     # The app announces until Bob can recall its identity.
     def app_known():
@@ -142,6 +178,7 @@ try:
         return RNS.Identity.recall(bytes.fromhex(app_lxmf))
 
     app_rns_identity = wait_for("Bob learns the app's identity", app_known, 30)
+    stage("app's announce heard")
 
     # Bob -> app, with a file attachment and an image (lossless storage check).
     attachment = b"attachment bytes \x00\x01\x02\xff from Bob"
@@ -151,16 +188,19 @@ try:
     msg = LXMF.LXMessage(app_dest, bob, "hello from Bob", "greeting",
                          fields={LXMF.FIELD_FILE_ATTACHMENTS: [["notes.bin", attachment]],
                                  LXMF.FIELD_IMAGE: ["png", image]},
-                         desired_method=LXMF.LXMessage.DIRECT)
+                         desired_method=LXMF.LXMessage.OPPORTUNISTIC)
     router.handle_outbound(msg)
+    router.process_outbound()  # now, not at the router's next 4 s tick
     wait_for("Bob's message delivered", lambda: msg.state == LXMF.LXMessage.DELIVERED, 60)
     inbound_hash = msg.hash.hex()
+    stage("Bob's message proved")
 
     def app_has(h):
         conv = api("GET", f"/api/v1/lxmf-messages/conversation/{bob_hash}?limit=50")
         return any(m.get("hash") == h for m in conv.get("lxmf_messages", []))
 
     wait_for("app stores Bob's message", lambda: app_has(inbound_hash), 30)
+    stage("inbound message stored")
 
     # App -> Bob, delivered.
     sent = api("POST", "/api/v1/lxmf-messages/send", {
@@ -176,6 +216,7 @@ try:
                    for m in conv.get("lxmf_messages", []))
 
     wait_for("app marks its message delivered", delivered, 30)
+    stage("outbound message delivered")
 
     # Everything else through the API.
     fav = "22222222222222222222222222222222"
@@ -223,12 +264,14 @@ try:
     }
     with open(os.path.join(WORK, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
+    stage("data created")
 finally:
+    stage("stopping app")
     app.send_signal(signal.SIGTERM)  # SIGINT leaves a crash report behind
     try:
         app.wait(timeout=20)
     except subprocess.TimeoutExpired:
         app.kill()
         app.wait()
-print(f"make_storage: done in {time.time() - t0:.1f} s", file=sys.stderr)
+stage("done")
 os._exit(0)
