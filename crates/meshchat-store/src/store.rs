@@ -21,6 +21,8 @@ pub(crate) const NOW_ISO: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// New announce rows since the last trim (see `announces`).
+    new_announces: u32,
 }
 
 impl Store {
@@ -31,7 +33,10 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            new_announces: 0,
+        })
     }
 
     /// The underlying connection, for queries this crate does not offer yet.

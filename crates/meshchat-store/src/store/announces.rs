@@ -4,18 +4,24 @@
 //! Caps: per aspect the reference's setting `announce_max_stored_<aspect>`
 //! (dots as underscores, e.g. `announce_max_stored_lxmf_delivery`), default
 //! 2,500 as in the reference, clamped to 1..=[`MAX_PER_ASPECT`]; across all
-//! aspects [`AnnounceCaps::total`] (default 20,000). When a *new* destination
-//! pushes an aspect (or the table) past its cap, the least recently heard
-//! announces go. Announces of favourites are never trimmed (the user made
-//! them; their number is not in the network's hands).
+//! aspects [`AnnounceCaps::total`] (default 20,000). Every
+//! [`TRIM_EVERY`]th new destination (re-heard ones add no row) the table is
+//! trimmed: in each aspect over its cap, and then over the total, the least
+//! recently heard announces go. So an aspect holds at most its cap + 63
+//! rows, and the table at most the total + 63, whatever arrives; trimming in
+//! batches keeps a flood's cost per announce small (a trim walks the table
+//! once). Announces of favourites are never trimmed (the user made them;
+//! their number is not in the network's hands).
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{NOW_ISO, Store, like_pattern, page_limit};
 use crate::{Error, Result, is_hash_hex};
 
 /// Default per-aspect cap (the reference's default for `announce_max_stored_*`).
 pub const DEFAULT_PER_ASPECT: u32 = 2_500;
+/// New destinations between two trims.
+pub const TRIM_EVERY: u32 = 64;
 /// Upper bound on a configured per-aspect cap.
 pub const MAX_PER_ASPECT: u32 = 100_000;
 
@@ -81,6 +87,12 @@ pub struct AnnounceQuery {
     pub offset: u32,
 }
 
+fn cap_from(setting: Option<&str>, caps: &AnnounceCaps) -> u32 {
+    let v = setting.and_then(|v| v.trim().parse::<u32>().ok());
+    v.unwrap_or(caps.default_per_aspect)
+        .clamp(1, MAX_PER_ASPECT)
+}
+
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Announce> {
     let text = |i| Ok::<_, rusqlite::Error>(r.get::<_, Option<String>>(i)?.unwrap_or_default());
     Ok(Announce {
@@ -115,27 +127,27 @@ impl Store {
             .clamp(1, MAX_PER_ASPECT))
     }
 
-    /// Stores or refreshes an announce (count + 1, last heard now), then trims
-    /// to the caps if this destination is new. Returns how many rows were trimmed.
+    /// Stores or refreshes an announce (count + 1, last heard now); every
+    /// [`TRIM_EVERY`]th new destination, trims to the caps. Returns how many
+    /// rows were trimmed.
     pub fn upsert_announce(&mut self, a: &NewAnnounce, caps: &AnnounceCaps) -> Result<usize> {
         if !is_hash_hex(&a.destination_hash) {
             return Err(Error::InvalidHash(a.destination_hash.clone()));
         }
-        let per_aspect = self.announce_cap(&a.aspect, caps)?;
-        let tx = self.conn.transaction()?;
-        let count: i64 = tx
+        let count: i64 = self
+            .conn
             .prepare_cached(&format!(
-            "INSERT INTO announces (destination_hash, aspect, identity_hash, identity_public_key,
-               app_data, rssi, snr, quality, created_at, updated_at, announce_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW_ISO}, {NOW_ISO}, 1)
-             ON CONFLICT(destination_hash) DO UPDATE SET aspect = excluded.aspect,
-               identity_hash = excluded.identity_hash,
-               identity_public_key = excluded.identity_public_key,
-               app_data = excluded.app_data, rssi = excluded.rssi, snr = excluded.snr,
-               quality = excluded.quality, updated_at = excluded.updated_at,
-               announce_count = announce_count + 1
-             RETURNING announce_count"
-        ))?
+                "INSERT INTO announces (destination_hash, aspect, identity_hash, identity_public_key,
+                   app_data, rssi, snr, quality, created_at, updated_at, announce_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW_ISO}, {NOW_ISO}, 1)
+                 ON CONFLICT(destination_hash) DO UPDATE SET aspect = excluded.aspect,
+                   identity_hash = excluded.identity_hash,
+                   identity_public_key = excluded.identity_public_key,
+                   app_data = excluded.app_data, rssi = excluded.rssi, snr = excluded.snr,
+                   quality = excluded.quality, updated_at = excluded.updated_at,
+                   announce_count = announce_count + 1
+                 RETURNING announce_count"
+            ))?
             .query_row(
                 params![
                     a.destination_hash,
@@ -149,27 +161,59 @@ impl Store {
                 ],
                 |r| r.get(0),
             )?;
-        let mut trimmed = 0;
         if count == 1 {
+            self.new_announces += 1;
+            if self.new_announces >= TRIM_EVERY {
+                return self.trim_announces(caps);
+            }
+        }
+        Ok(0)
+    }
+
+    /// Trims every aspect to its cap and the table to the total now (least
+    /// recently heard first, favourites kept); returns how many rows went.
+    pub fn trim_announces(&mut self, caps: &AnnounceCaps) -> Result<usize> {
+        self.new_announces = 0;
+        let over: Vec<(String, i64)> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT aspect, count(*) FROM announces WHERE aspect IS NOT NULL GROUP BY aspect",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut trimmed = 0;
+        let tx = self.conn.transaction()?;
+        for (aspect, n) in over {
+            let key = format!("announce_max_stored_{}", aspect.replace('.', "_"));
+            let cap = tx
+                .query_row("SELECT value FROM config WHERE key = ?1", [&key], |r| {
+                    r.get::<_, Option<String>>(0)
+                })
+                .optional()?
+                .flatten();
+            let cap = cap_from(cap.as_deref(), caps);
+            if n <= i64::from(cap) {
+                continue;
+            }
             trimmed += tx
                 .prepare_cached(
                     "DELETE FROM announces WHERE id IN (
-                   SELECT id FROM announces WHERE aspect = ?1 AND destination_hash NOT IN
-                     (SELECT destination_hash FROM favourite_destinations
-                       WHERE destination_hash IS NOT NULL)
-                   ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?2)",
+                       SELECT id FROM announces WHERE aspect = ?1 AND destination_hash NOT IN
+                         (SELECT destination_hash FROM favourite_destinations
+                           WHERE destination_hash IS NOT NULL)
+                       ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?2)",
                 )?
-                .execute(params![a.aspect, per_aspect])?;
-            trimmed += tx
-                .prepare_cached(
-                    "DELETE FROM announces WHERE id IN (
+                .execute(params![aspect, cap])?;
+        }
+        trimmed += tx
+            .prepare_cached(
+                "DELETE FROM announces WHERE id IN (
                    SELECT id FROM announces WHERE destination_hash NOT IN
                      (SELECT destination_hash FROM favourite_destinations
                        WHERE destination_hash IS NOT NULL)
                    ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?1)",
-                )?
-                .execute(params![caps.total])?;
-        }
+            )?
+            .execute(params![caps.total])?;
         tx.commit()?;
         Ok(trimmed)
     }
