@@ -3,8 +3,9 @@
 # (reticulum-meshchatx, pinned below) for the storage-compatibility test of
 # meshchat-store. Idempotent: when the venv already holds the pinned version it
 # does nothing but print the path of the interpreter. The last line printed on
-# stdout is always that path. Measured on the 2-core dev box: ~75 s the first
-# time (pip, ~44 wheels, no compiler), ~0.3 s after.
+# stdout is always that path. Measured on the 2-core dev box: 31 s the first
+# time with an empty pip cache (~44 wheels, no compiler; 262 MB venv), ~75 s
+# while a cargo build shared the cores, ~0.4 s once installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"

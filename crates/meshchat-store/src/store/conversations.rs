@@ -62,7 +62,7 @@ impl Store {
         let sql = format!(
             "SELECT * FROM (
                SELECT s.peer_hash, s.latest_message_hash, s.state, s.is_incoming, s.title,
-                 s.content_preview, s.timestamp, s.created_at,
+                 s.content_preview, s.timestamp AS ts, s.created_at,
                  (COALESCE(s.has_image, 0) OR COALESCE(s.has_audio, 0) OR COALESCE(s.has_files, 0)),
                  s.failed_count, {UNREAD} AS unread, p.peer_hash IS NOT NULL, f.folder_id,
                  n.display_name
@@ -76,8 +76,9 @@ impl Store {
                       OR n.display_name LIKE ?2 ESCAPE '\\'
                       OR EXISTS (SELECT 1 FROM lxmf_messages m WHERE m.peer_hash = s.peer_hash
                          AND (m.content LIKE ?2 ESCAPE '\\' OR m.title LIKE ?2 ESCAPE '\\')))
-               ORDER BY s.timestamp DESC)
+               )
              WHERE (?3 = 0 OR unread > 0)
+             ORDER BY ts DESC
              LIMIT ?4 OFFSET ?5"
         );
         let search = q
