@@ -18,6 +18,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "python reference stack (rns 1.5.7, lxmf 1.2.1) for the interop tests"
 scripts/setup-python.sh
 
+step "reference MeshChatX app (reticulum-meshchatx 4.10.7) for the storage test"
+scripts/setup-refapp.sh
+
 step "tests: unit, vectors, property tests, simulations, sockets, interop, binary"
 cargo test --workspace --locked
 

@@ -1,5 +1,34 @@
 //! Per-identity SQLite storage: schema, migrations and queries.
 //! Knows nothing of HTTP or the network.
 //!
-//! This crate exists with its boundary in place; its contents arrive with the
-//! issue that builds this layer. See `docs/architecture.md`.
+//! Owns: the on-disk layout of a storage directory (`StorageDir`:
+//! `<storage>/identity`, `<storage>/identities/<identity_hash>/database.db`), the
+//! schema of each identity's `database.db` and its versioned migrations
+//! (`migrations`), and the queries behind the lists the API serves (`Store`):
+//! messages, conversations (summaries, unread counts, pins, folders, search,
+//! paging), announces (capped per aspect and in total), favourites, custom
+//! display names, blocked destinations, settings and the preferred propagation
+//! node. `StoreHandle` gives async callers one thread per connection and a
+//! bounded command queue.
+//!
+//! Does not own: what the rows mean to LXMF (`meshchat-core` builds the fields
+//! JSON, picks states and decides what to store), HTTP, or the network.
+//!
+//! The database is MeshChatX 4.10.7's own (reference `database_version` 59),
+//! opened in place: see `docs/architecture.md` ("Storage") for why.
+
+mod error;
+mod handle;
+pub mod migrations;
+mod storage_dir;
+mod store;
+
+pub use error::{Error, Result};
+pub use handle::{DEFAULT_QUEUE, Reply, StoreHandle};
+pub use storage_dir::{StorageDir, is_hash_hex};
+pub use store::Store;
+pub use store::announces::{Announce, AnnounceCaps, AnnounceQuery, NewAnnounce};
+pub use store::contacts::{BlockedDestination, CustomDisplayName, Favourite};
+pub use store::conversations::{Conversation, ConversationQuery, Folder};
+pub use store::messages::{DeliveryUpdate, InboundOutcome, Message};
+pub use store::settings::PREFERRED_PROPAGATION_NODE_KEY;

@@ -1,0 +1,83 @@
+//! `Store`: one open `database.db` of one identity, migrated, with its queries.
+
+pub mod announces;
+pub mod contacts;
+pub mod conversations;
+pub mod messages;
+pub mod settings;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::{Result, migrations};
+
+/// The current time as the reference writes it in its `*_at` text columns
+/// (ISO 8601, UTC, `T` separator, explicit offset), in SQL. One value per statement.
+pub(crate) const NOW_ISO: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
+
+/// An identity's database, open and migrated. Owned by one thread (see
+/// `StoreHandle`); every method is synchronous.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    /// New announce rows since the last trim (see `announces`).
+    new_announces: u32,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, sets the pragmas
+    /// (WAL, `synchronous=NORMAL`, 5 s busy timeout, foreign keys on) and
+    /// migrates it to the latest version.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            new_announces: 0,
+        })
+    }
+
+    /// The underlying connection, for queries this crate does not offer yet.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Our schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::user_version(&self.conn)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    // journal_mode answers with a row; read it rather than execute it.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+/// `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped
+/// (use with `ESCAPE '\'`).
+pub(crate) fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Clamps a page size to 1..=1000 so no request reads an unbounded list.
+pub(crate) fn page_limit(limit: u32) -> i64 {
+    i64::from(limit.clamp(1, 1000))
+}
