@@ -77,18 +77,33 @@ pub fn exercise_link(
     clock.mark("link identified");
 
     let payload = b"ping over a link";
-    let r = client.call(
-        "link_request",
-        json!({"link_id": link_id, "path": "/echo", "data": bin(payload), "timeout": 15}),
-    );
-    let request_id = field(&r, "request_id");
-    let ev = client.wait_event(
-        |e| {
-            (e["event"] == "response" || e["event"] == "request_failed")
-                && e["request_id"] == json!(request_id)
-        },
-        T,
-    );
+    // Both ends are the reference here, and the reference has a race of its
+    // own: the requester registers its receipt only after sending, so a
+    // response that comes back first is dropped and the request times out
+    // (docs/interop.md, "Interop findings" (1)). On a loaded machine two
+    // Python peers hit it now and then. So one retry is allowed, and only
+    // when the responder did receive the request (the response was lost).
+    let mut attempt = 0;
+    let (ev, request_id) = loop {
+        attempt += 1;
+        let r = client.call(
+            "link_request",
+            json!({"link_id": link_id, "path": "/echo", "data": bin(payload), "timeout": 15}),
+        );
+        let request_id = field(&r, "request_id");
+        let ev = client.wait_event(
+            |e| {
+                (e["event"] == "response" || e["event"] == "request_failed")
+                    && e["request_id"] == json!(request_id)
+            },
+            T,
+        );
+        if ev["event"] == "response" || attempt == 2 {
+            break (ev, request_id);
+        }
+        server.wait_for("request", &[("request_id", &request_id)], T);
+        clock.mark("the reference's own request/response race lost a response; asking again");
+    };
     assert_eq!(ev["event"], "response", "request failed: {ev}");
     let resp = &ev["response"];
     assert_eq!(map_get(resp, "path").and_then(Value::as_str), Some("/echo"));
