@@ -138,6 +138,25 @@ describe('ReconnectingSocket', () => {
     expect(FakeSocket.all[0]!.sent).toHaveLength(1)
   })
 
+  it('uses the browser WebSocket when no factory is given, even one passed as undefined', () => {
+    const created: string[] = []
+    class BrowserSocket extends FakeSocket {
+      constructor(url: string) {
+        super(url)
+        created.push(url)
+      }
+    }
+    vi.stubGlobal('WebSocket', BrowserSocket)
+    try {
+      const s = new ReconnectingSocket({ url: 'ws://h/ws', create: undefined, timers: undefined })
+      s.start()
+      expect(created).toEqual(['ws://h/ws'])
+      s.stop()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('builds the URL from the page scheme', () => {
     expect(socketUrl({ protocol: 'https:', host: '127.0.0.1:8000' })).toBe('wss://127.0.0.1:8000/ws')
     expect(socketUrl({ protocol: 'http:', host: 'localhost:1' })).toBe('ws://localhost:1/ws')

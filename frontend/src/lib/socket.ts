@@ -54,13 +54,14 @@ export class ReconnectingSocket {
     SocketOptions
 
   constructor(opts: SocketOptions) {
+    // `??`, not a spread: an option passed as undefined keeps its default.
     this.opts = {
-      create: (url) => new WebSocket(url) as unknown as SocketLike,
-      timers: browserTimers,
-      minDelayMs: 500,
-      maxDelayMs: 10_000,
-      pingEveryMs: 30_000,
       ...opts,
+      create: opts.create ?? ((url) => new WebSocket(url) as unknown as SocketLike),
+      timers: opts.timers ?? browserTimers,
+      minDelayMs: opts.minDelayMs ?? 500,
+      maxDelayMs: opts.maxDelayMs ?? 10_000,
+      pingEveryMs: opts.pingEveryMs ?? 30_000,
     }
   }
 
