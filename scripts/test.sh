@@ -12,6 +12,13 @@ cargo fmt --all -- --check
 step "house rules: sans-IO crates do no I/O and pull in no runtime"
 scripts/check-sans-io.sh
 
+step "web UI: npm ci, type check, vite build, dist check (no inline script/style, JS budget)"
+# Before any cargo build: meshchat-web embeds frontend/dist.
+scripts/build-ui.sh
+
+step "web UI unit tests (Vitest)"
+(cd frontend && npm test --silent)
+
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
@@ -23,6 +30,14 @@ scripts/setup-refapp.sh
 
 step "tests: unit, vectors, property tests, simulations, sockets, interop, binary"
 cargo test --workspace --locked
+
+step "web UI end-to-end smoke test: the real binary and Debian's Chromium (screenshots in frontend/test-results/e2e/)"
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+cargo build --locked -p meshchatx
+(cd frontend && MESHCHATX_BIN=../target/debug/meshchatx npm run e2e --silent)
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run

@@ -1,10 +1,11 @@
-//! The HTTP + WebSocket API (and, later, the embedded web UI).
+//! The HTTP + WebSocket API and the embedded web UI.
 //!
 //! Owns: [`router`] (the `/api/v1` routes and `/ws`), the mapping of error
 //! kinds to status codes and JSON bodies ([`ApiError`]), the security
 //! headers and request-size caps every response and request go through, the
-//! WebSocket hub, and TLS ([`tls`]: the self-signed certificate kept per
-//! storage directory and a rustls listener for `axum::serve`).
+//! WebSocket hub, TLS ([`tls`]: the self-signed certificate kept per
+//! storage directory and a rustls listener for `axum::serve`), and the web UI
+//! embedded at build time (`ui`, `build.rs`) served at `/`.
 //! Does not own: the network stack or identities (it asks
 //! `meshchat-core`'s [`Node`]), the runtime, logging or the command line.
 
@@ -13,6 +14,7 @@ mod error;
 mod middleware;
 mod serve;
 pub mod tls;
+mod ui;
 mod ws;
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ pub use error::{ApiError, ErrorKind};
 pub use middleware::MAX_BODY_BYTES;
 pub use serve::serve;
 pub use tls::TlsError;
+pub use ui::ui_built;
 
 /// Where the server listens, as `/api/v1/status` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +64,15 @@ impl AppState {
     }
 }
 
-/// The whole HTTP service: API routes, `/ws`, JSON 404s, the security
-/// headers and the body cap.
+/// The whole HTTP service: API routes, `/ws`, the web UI (with `index.html`
+/// for client-side routes), JSON 404s, the security headers and the body cap.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/app/info", get(api::app_info))
         .route("/api/v1/config", get(api::config))
         .route("/ws", get(ws::upgrade))
-        .fallback(api::not_found)
+        .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::cap_body))
         .layer(axum::middleware::from_fn(middleware::security_headers))
@@ -137,5 +140,70 @@ mod tests {
         assert_eq!(r["request_id"], 7);
         assert_eq!(ws::handle("not json")["code"], "invalid_json");
         assert_eq!(ws::handle(r#"{"type":"nope"}"#)["code"], "unhandled_type");
+    }
+
+    async fn get(path: &str) -> axum::response::Response {
+        ui::serve(axum::http::Method::GET, path.parse().unwrap()).await
+    }
+
+    fn header<'a>(res: &'a axum::response::Response, name: &str) -> &'a str {
+        res.headers().get(name).unwrap().to_str().unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_ui_is_served_at_the_root_and_for_client_routes_never_cached() {
+        for path in [
+            "/",
+            "/index.html",
+            "/messages",
+            "/settings",
+            "/messages/abc123",
+        ] {
+            let res = get(path).await;
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(header(&res, "content-type"), "text/html; charset=utf-8");
+            assert_eq!(header(&res, "cache-control"), "no-store", "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hashed_assets_are_cached_for_long_and_missing_files_are_json_404s() {
+        for asset in ui::ASSETS.iter().filter(|a| a.path.starts_with("/assets/")) {
+            let res = get(asset.path).await;
+            assert_eq!(res.status(), 200);
+            assert_eq!(
+                header(&res, "cache-control"),
+                "public, max-age=31536000, immutable"
+            );
+            let ct = header(&res, "content-type");
+            if asset.path.ends_with(".js") {
+                assert_eq!(ct, "text/javascript; charset=utf-8");
+            } else if asset.path.ends_with(".css") {
+                assert_eq!(ct, "text/css; charset=utf-8");
+            }
+        }
+        for path in [
+            "/assets/nope-123.js",
+            "/favicon-missing.ico",
+            "/api/v1/nope",
+            "/api",
+            "/ws/x",
+        ] {
+            let res = get(path).await;
+            assert_eq!(res.status(), 404, "{path}");
+            assert!(
+                header(&res, "content-type").starts_with("application/json"),
+                "{path}"
+            );
+        }
+        let post = ui::serve(axum::http::Method::POST, "/messages".parse().unwrap()).await;
+        assert_eq!(post.status(), 404);
+    }
+
+    #[test]
+    fn dot_files_of_the_build_are_not_embedded() {
+        assert!(ui::ASSETS.iter().all(|a| !a.path.contains("/.")));
+        assert!(ui::find("/index.html").is_some());
+        assert!(ui::ASSETS.windows(2).all(|w| w[0].path < w[1].path));
     }
 }

@@ -1,6 +1,6 @@
 //! The binary, run for real on loopback: HTTPS by default with a certificate
 //! made once, plain HTTP on request, start-up stages, security headers, the
-//! WebSocket origin check, a clean exit on SIGTERM and the same identity on
+//! WebSocket origin check, the embedded UI at `/`, a clean exit on SIGTERM and the same identity on
 //! every start.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -110,6 +110,20 @@ fn plain_http_with_no_https_and_json_errors() {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["code"], "not_found");
     assert_security_headers(&missing);
+
+    // The embedded web UI (or its placeholder) at the root and for client
+    // routes, never cached, under the same headers.
+    for path in ["/", "/settings"] {
+        let page = running.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+        assert!(String::from_utf8_lossy(&page.body).contains("<html"));
+        assert_security_headers(&page);
+    }
 
     let big = running.request(&format!(
         "POST /api/v1/config HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n",
