@@ -89,6 +89,7 @@ mod tests {
             reticulum_config_dir: "/nonexistent".into(),
             identity: rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng),
             display_name: None,
+            storage_dir: None,
         })
         .unwrap();
         AppState::new(

@@ -1,0 +1,280 @@
+//! The messages manager: sending (the row is stored before the router gets
+//! the message, and every state or progress change the router reports
+//! updates that same row, retries included), receiving (stored once per
+//! hash; blocked senders dropped without a trace), and the conversation
+//! queries the API serves.
+
+use lxmf::router::{OutboundStatus, Received, RouterEvent};
+use lxmf::{Method, State};
+use meshchat_store::{
+    AnnounceQuery, Conversation, ConversationQuery, DeliveryUpdate, InboundOutcome, Message, Store,
+};
+use rns_crypto::DestinationHash;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::IdentityContext;
+use super::announces::display_name_of;
+use crate::error::CoreError;
+use crate::events::CoreEvent;
+use crate::fields_json;
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundRequest {
+    pub destination_hash: DestinationHash,
+    pub title: String,
+    pub content: String,
+    pub method: Method,
+}
+
+/// A conversation row with the peer's announced name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    /// From the peer's latest `lxmf.delivery` announce, if any.
+    pub display_name: Option<String>,
+}
+
+/// The reference's name for a delivery state.
+pub fn state_name(state: State) -> &'static str {
+    match state {
+        State::Generating => "generating",
+        State::Outbound => "outbound",
+        State::Sending => "sending",
+        State::Sent => "sent",
+        State::Delivered => "delivered",
+        State::Rejected => "rejected",
+        State::Cancelled => "cancelled",
+        State::Failed => "failed",
+    }
+}
+
+/// The reference's name for a delivery method.
+pub fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Opportunistic => "opportunistic",
+        Method::Direct => "direct",
+        Method::Propagated => "propagated",
+        Method::Paper => "paper",
+    }
+}
+
+impl IdentityContext {
+    /// Stores the message, then hands it to the router; returns the stored
+    /// row as it stands once the router has it. If the router refuses, the
+    /// row is marked `failed` and the refusal returned.
+    pub async fn send(&self, req: OutboundRequest) -> Result<Message, CoreError> {
+        let me = self.inner.lxmf_delivery;
+        let timestamp = rns_net::now();
+        let message = lxmf::Message::new(
+            req.destination_hash,
+            me,
+            timestamp,
+            req.title.clone(),
+            req.content.clone(),
+        );
+        // The hash covers destination, source and payload, not the
+        // signature: the router's copy gets the same one.
+        let hash = message
+            .clone()
+            .sign(&self.inner.identity)
+            .message_id()
+            .to_hex();
+        let peer = req.destination_hash.to_string();
+        let row = Message {
+            hash: hash.clone(),
+            source_hash: me.to_string(),
+            destination_hash: peer.clone(),
+            peer_hash: peer,
+            state: state_name(State::Outbound).into(),
+            method: Some(method_name(req.method).into()),
+            title: req.title,
+            content: req.content,
+            fields: "{}".into(),
+            timestamp,
+            ..Message::default()
+        };
+        let h = hash.clone();
+        let stored = self
+            .store(move |s| {
+                s.insert_outbound(&row)?;
+                s.message(&h)
+            })
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("message {hash} vanished")))?;
+        self.emit(CoreEvent::MessageCreated(Box::new(stored.clone())));
+        if let Err(e) = self.inner.router.send(message, req.method).await {
+            let failed = DeliveryUpdate {
+                state: state_name(State::Failed).into(),
+                ..DeliveryUpdate::default()
+            };
+            self.apply_update(hash, failed).await;
+            return Err(e.into());
+        }
+        let h = hash.clone();
+        Ok(self.store(move |s| s.message(&h)).await?.unwrap_or(stored))
+    }
+
+    /// A page of a conversation, newest first: `limit` messages older than
+    /// `before_id` (or the newest), or only those newer than `after_id`.
+    pub async fn conversation_messages(
+        &self,
+        peer: DestinationHash,
+        before_id: Option<i64>,
+        after_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Message>, CoreError> {
+        let peer = peer.to_string();
+        let mut rows = self
+            .store(move |s| s.conversation_messages(&peer, before_id, limit))
+            .await?;
+        if let Some(after) = after_id {
+            rows.retain(|m| m.id > after);
+        }
+        Ok(rows)
+    }
+
+    /// The conversation list, with each peer's announced name.
+    pub async fn conversations(
+        &self,
+        query: ConversationQuery,
+    ) -> Result<Vec<ConversationView>, CoreError> {
+        self.store(move |s| {
+            let list = s.conversations(&query)?;
+            list.into_iter()
+                .map(|c| {
+                    let display_name = announced_name(s, &c.peer_hash)?;
+                    Ok(ConversationView {
+                        conversation: c,
+                        display_name,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn mark_read(&self, peer: DestinationHash) -> Result<(), CoreError> {
+        let peer = peer.to_string();
+        self.store(move |s| s.mark_read(&peer)).await
+    }
+
+    /// Deletes one message; whether it existed.
+    pub async fn delete_message(&self, hash: String) -> Result<bool, CoreError> {
+        self.store(move |s| s.delete_message(&hash)).await
+    }
+
+    /// Deletes a conversation's messages; how many.
+    pub async fn delete_conversation(&self, peer: DestinationHash) -> Result<usize, CoreError> {
+        let peer = peer.to_string();
+        self.store(move |s| s.delete_conversation(&peer)).await
+    }
+
+    /// Updates the row and tells listeners; a message we never stored (not
+    /// ours, or deleted meanwhile) is ignored.
+    async fn apply_update(&self, hash: String, update: DeliveryUpdate) {
+        let row = self
+            .store(move |s| {
+                if s.update_delivery(&hash, &update)? {
+                    s.message(&hash)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await;
+        if let Ok(Some(row)) = row {
+            self.emit(CoreEvent::MessageUpdated(Box::new(row)));
+        }
+    }
+
+    async fn on_outbound(&self, status: OutboundStatus) {
+        let update = DeliveryUpdate {
+            state: state_name(status.state).into(),
+            // The reference keeps progress in percent.
+            progress: (status.progress * 100.0).clamp(0.0, 100.0),
+            delivery_attempts: Some(i64::from(status.attempts)),
+            next_delivery_attempt_at: None,
+        };
+        self.apply_update(status.id.to_hex(), update).await;
+    }
+
+    async fn on_received(&self, received: Received) {
+        let m = received.message.message();
+        if m.destination_hash != self.inner.lxmf_delivery {
+            return;
+        }
+        let (has_image, has_audio, has_files) = fields_json::flags(&m.fields);
+        let source = m.source_hash.to_string();
+        let row = Message {
+            hash: received.message.message_id().to_hex(),
+            source_hash: source.clone(),
+            destination_hash: m.destination_hash.to_string(),
+            peer_hash: source.clone(),
+            // What the reference stores for a received message.
+            state: state_name(State::Generating).into(),
+            is_incoming: true,
+            method: Some(method_name(received.method).into()),
+            title: String::from_utf8_lossy(&m.title).into_owned(),
+            content: String::from_utf8_lossy(&m.content).into_owned(),
+            fields: fields_json::to_json(&m.fields),
+            has_image,
+            has_audio,
+            has_files,
+            timestamp: m.timestamp,
+            ..Message::default()
+        };
+        let stored = self
+            .store(move |s| {
+                if s.is_blocked(&source)? {
+                    return Ok(None);
+                }
+                match s.insert_inbound(&row)? {
+                    InboundOutcome::Inserted(_) => s.message(&row.hash),
+                    InboundOutcome::Duplicate(_) => Ok(None),
+                }
+            })
+            .await;
+        if let Ok(Some(row)) = stored {
+            self.emit(CoreEvent::MessageReceived(Box::new(row)));
+        }
+    }
+}
+
+/// The peer's name from its latest `lxmf.delivery` announce.
+fn announced_name(s: &Store, peer_hash: &str) -> meshchat_store::Result<Option<String>> {
+    let q = AnnounceQuery {
+        destination_hash: Some(peer_hash.to_owned()),
+        aspect: Some("lxmf.delivery".into()),
+        limit: 1,
+        ..AnnounceQuery::default()
+    };
+    Ok(s.announces(&q)?
+        .first()
+        .and_then(|a| display_name_of(&a.announce.aspect, a.announce.app_data.as_deref())))
+}
+
+/// Outbound status changes, one at a time in the order the router made them.
+pub(super) async fn run_router_events(
+    ctx: IdentityContext,
+    mut rx: broadcast::Receiver<RouterEvent>,
+) {
+    loop {
+        match rx.recv().await {
+            Ok(RouterEvent::Outbound(status)) => ctx.on_outbound(status).await,
+            // A later status of the same message repairs what a lag lost.
+            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Messages the router accepted for us.
+pub(super) async fn run_inbound(ctx: IdentityContext, mut rx: broadcast::Receiver<Received>) {
+    loop {
+        match rx.recv().await {
+            Ok(received) => ctx.on_received(received).await,
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
