@@ -10,6 +10,7 @@
 
 mod api;
 mod error;
+mod messaging;
 mod middleware;
 mod serve;
 pub mod tls;
@@ -67,7 +68,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/app/info", get(api::app_info))
-        .route("/api/v1/config", get(api::config))
+        .route(
+            "/api/v1/config",
+            get(api::config).patch(messaging::patch_config),
+        )
+        .merge(messaging::routes())
         .route("/ws", get(ws::upgrade))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
