@@ -14,6 +14,15 @@ pub enum CoreError {
     /// Nothing with that hash or id.
     #[error("{0}")]
     NotFound(String),
+    /// We have not heard an announce from the recipient, so its identity
+    /// (needed to encrypt to it) is unknown.
+    #[error(
+        "Could not recall destination identity. Wait for an announce from this peer, then try again."
+    )]
+    UnknownRecipient,
+    /// The network stack has stopped.
+    #[error("network: {0}")]
+    Net(String),
     /// The store's queue is full: back off and retry.
     #[error("busy, try again")]
     Busy,

@@ -32,6 +32,8 @@ pub(crate) fn routes() -> Router<AppState> {
             get(lxmf::conversation).delete(lxmf::delete_conversation),
         )
         .route("/api/v1/lxmf-messages/{hash}", delete(lxmf::delete_message))
+        .route("/api/v1/lxmf-messages/{hash}/cancel", post(lxmf::cancel))
+        .route("/api/v1/lxmf-messages/{hash}/resend", post(lxmf::resend))
         .route("/api/v1/lxmf/conversations", get(lxmf::conversations))
         .route(
             "/api/v1/lxmf/conversations/{destination_hash}/mark-as-read",

@@ -345,6 +345,18 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
         (res.status, res.json()["code"].clone()),
         (400, json!("send_failed"))
     );
+    // Nothing is stored for a recipient we never heard an announce from.
+    let nobody = "11".repeat(16);
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"lxmf_message": {"destination_hash": nobody, "content": "x"}}),
+    );
+    assert_eq!(
+        (res.status, res.json()["code"].clone()),
+        (400, json!("send_failed"))
+    );
+    assert!(messages(&app, &nobody).is_empty());
     let res = app.send_json(
         "POST",
         "/api/v1/favourites/add",
@@ -403,8 +415,55 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
             .status,
         200
     );
-    assert_eq!(app.terminate().code(), Some(0));
+
+    // With the peer gone a message waits; it can be cancelled and resent,
+    // always on its one row.
     peer.quit();
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"lxmf_message": {"destination_hash": bob, "content": "are you there?"}}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let waiting = res.json()["lxmf_message"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let row = find(&messages(&app, &bob), "hash", &waiting)
+        .unwrap()
+        .clone();
+    assert_eq!(row["state"], "cancelled");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/resend"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let resent = res.json()["lxmf_message"].clone();
+    assert_eq!(resent["id"], row["id"]);
+    assert_ne!(resent["state"], "cancelled");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/resend"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 400, "only finished messages are resent");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200);
+    let list = messages(&app, &bob);
+    assert_eq!(list.len(), 3, "{list:?}");
+    assert_eq!(find(&list, "hash", &waiting).unwrap()["state"], "cancelled");
+    assert_eq!(app.terminate().code(), Some(0));
     eprintln!(
         "timings: announce listed {t_announce:?}, sent+delivered {t_sent:?}, reply stored {t_reply:?}, restarted {t_restart:?}, total {:?}",
         t0.elapsed()

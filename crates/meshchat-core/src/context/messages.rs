@@ -5,7 +5,7 @@
 //! queries the API serves.
 
 use lxmf::router::{OutboundStatus, Received, RouterEvent};
-use lxmf::{Method, State};
+use lxmf::{MessageId, Method, State};
 use meshchat_store::{
     AnnounceQuery, Conversation, ConversationQuery, DeliveryUpdate, InboundOutcome, Message, Store,
 };
@@ -62,8 +62,21 @@ pub fn method_name(method: Method) -> &'static str {
 impl IdentityContext {
     /// Stores the message, then hands it to the router; returns the stored
     /// row as it stands once the router has it. If the router refuses, the
-    /// row is marked `failed` and the refusal returned.
+    /// row is marked `failed` and the refusal returned. A recipient whose
+    /// identity is unknown (no announce heard) is refused before anything
+    /// is stored.
     pub async fn send(&self, req: OutboundRequest) -> Result<Message, CoreError> {
+        // As the reference does: nothing is stored for a recipient we could
+        // not encrypt to.
+        let known = self
+            .inner
+            .net
+            .recall_identity(req.destination_hash)
+            .await
+            .map_err(|e| CoreError::Net(e.to_string()))?;
+        if known.is_none() {
+            return Err(CoreError::UnknownRecipient);
+        }
         let me = self.inner.lxmf_delivery;
         let timestamp = rns_net::now();
         let message = lxmf::Message::new(
@@ -113,6 +126,90 @@ impl IdentityContext {
         }
         let h = hash.clone();
         Ok(self.store(move |s| s.message(&h)).await?.unwrap_or(stored))
+    }
+
+    /// Cancels an outbound message the router still holds; the row shows
+    /// `cancelled`. Whether there was anything to cancel.
+    pub async fn cancel(&self, hash: String) -> Result<bool, CoreError> {
+        let id = message_id(&hash)?;
+        let h = hash.clone();
+        let Some(row) = self.store(move |s| s.message(&h)).await? else {
+            return Err(CoreError::NotFound("Message not found".into()));
+        };
+        if row.is_incoming {
+            return Err(CoreError::InvalidInput(
+                "Only outbound messages can be cancelled".into(),
+            ));
+        }
+        let cancelled = self.inner.router.cancel(id).await?;
+        if cancelled {
+            // The router reports it too; this makes the row final at once.
+            let update = DeliveryUpdate {
+                state: state_name(State::Cancelled).into(),
+                progress: row.progress,
+                ..DeliveryUpdate::default()
+            };
+            self.apply_update(hash, update).await;
+        }
+        Ok(cancelled)
+    }
+
+    /// Sends a failed, cancelled or rejected outbound message again: the
+    /// same message (same timestamp, so the same hash) goes back to the
+    /// router, and its row starts over as `outbound`.
+    pub async fn resend(&self, hash: String) -> Result<Message, CoreError> {
+        let h = hash.clone();
+        let Some(row) = self.store(move |s| s.message(&h)).await? else {
+            return Err(CoreError::NotFound("Message not found".into()));
+        };
+        let finished = ["failed", "cancelled", "rejected"];
+        if row.is_incoming || !finished.contains(&row.state.as_str()) {
+            return Err(CoreError::InvalidInput(format!(
+                "Only failed, cancelled or rejected outbound messages can be resent (this one is {})",
+                row.state
+            )));
+        }
+        let fields_empty = serde_json::from_str::<serde_json::Value>(&row.fields)
+            .ok()
+            .and_then(|v| v.as_object().map(serde_json::Map::is_empty))
+            .unwrap_or(true);
+        if !fields_empty {
+            return Err(CoreError::InvalidInput(
+                "Resending messages with attachments is not supported yet".into(),
+            ));
+        }
+        let destination = super::parse_destination_hash(&row.destination_hash)?;
+        let message = lxmf::Message::new(
+            destination,
+            self.inner.lxmf_delivery,
+            row.timestamp,
+            row.title.clone(),
+            row.content.clone(),
+        );
+        let method = match row.method.as_deref() {
+            Some("opportunistic") => Method::Opportunistic,
+            Some("propagated") => Method::Propagated,
+            _ => Method::Direct,
+        };
+        let restart = DeliveryUpdate {
+            state: state_name(State::Outbound).into(),
+            progress: 0.0,
+            delivery_attempts: Some(0),
+            next_delivery_attempt_at: None,
+        };
+        self.apply_update(hash.clone(), restart).await;
+        if let Err(e) = self.inner.router.send(message, method).await {
+            let failed = DeliveryUpdate {
+                state: state_name(State::Failed).into(),
+                ..DeliveryUpdate::default()
+            };
+            self.apply_update(hash, failed).await;
+            return Err(e.into());
+        }
+        let h = hash.clone();
+        self.store(move |s| s.message(&h))
+            .await?
+            .ok_or_else(|| CoreError::NotFound("Message not found".into()))
     }
 
     /// A page of a conversation, newest first: `limit` messages older than
@@ -238,6 +335,20 @@ impl IdentityContext {
             self.emit(CoreEvent::MessageReceived(Box::new(row)));
         }
     }
+}
+
+/// A message hash from a request: 64 hex digits.
+fn message_id(hash: &str) -> Result<MessageId, CoreError> {
+    let bad = || CoreError::InvalidInput("Invalid message hash".into());
+    if hash.len() != 64 {
+        return Err(bad());
+    }
+    let mut id = [0u8; 32];
+    for (i, byte) in id.iter_mut().enumerate() {
+        let pair = hash.get(2 * i..2 * i + 2).ok_or_else(bad)?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(MessageId(id))
 }
 
 /// The peer's name from its latest `lxmf.delivery` announce.

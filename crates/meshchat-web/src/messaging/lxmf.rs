@@ -65,7 +65,8 @@ pub(crate) async fn send(
         })
         .await
         .map_err(|e| match e {
-            meshchat_core::CoreError::Router(e) => {
+            e @ (meshchat_core::CoreError::Router(_)
+            | meshchat_core::CoreError::UnknownRecipient) => {
                 ApiError::new(ErrorKind::SendFailed, e.to_string())
             }
             e => core_error(e),
@@ -117,12 +118,44 @@ pub(crate) async fn delete_message(
     Path(hash): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    ctx.delete_message(hash).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}
+
+/// `POST /api/v1/lxmf-messages/{hash}/cancel`.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    ctx.cancel(hash).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}
+
+/// `POST /api/v1/lxmf-messages/{hash}/resend` → `{"lxmf_message": {...}}`.
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    let row = ctx.resend(hash).await.map_err(|e| match e {
+        e @ meshchat_core::CoreError::Router(_) => {
+            ApiError::new(ErrorKind::SendFailed, e.to_string())
+        }
+        e => core_error(e),
+    })?;
+    Ok(Json(json!({ "lxmf_message": json::message(&row) })))
+}
+
+fn message_hash(hash: &str) -> Result<String, ApiError> {
     let hash = hash.to_ascii_lowercase();
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::new(ErrorKind::BadRequest, "Invalid message hash"));
     }
-    ctx.delete_message(hash).await.map_err(core_error)?;
-    Ok(ok_message("ok"))
+    Ok(hash)
 }
 
 /// `GET /api/v1/lxmf/conversations?search=&limit=&offset=&folder_id=&filter_unread=`
