@@ -266,8 +266,7 @@ impl Node {
         self.inner.bus.subscribe()
     }
 
-    /// Sets and persists our display name. Announces carry the name the
-    /// identity went online with until the next start.
+    /// Sets and persists our display name; our announces carry it from now on.
     pub async fn set_display_name(&self, name: String) -> Result<(), CoreError> {
         self.context()?.store_display_name(name.clone()).await?;
         self.write_settings().display_name = name;

@@ -254,6 +254,13 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
         })
         .then_some(())
     });
+    // Our announce carries the display name set through the API.
+    let ours = peer.wait_for("announce", &[("destination_hash", &our_lxmf)], DEADLINE);
+    let name_hex: String = "Rust Alice".bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        ours["app_data"].as_str().unwrap().contains(&name_hex),
+        "{ours}"
+    );
     let inbound = poll("the reply stored", || {
         find(&messages(&app, &bob), "content", "hi Rust, Bob here").cloned()
     });

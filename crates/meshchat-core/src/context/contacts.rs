@@ -97,9 +97,17 @@ impl IdentityContext {
         self.store(|s| s.setting(DISPLAY_NAME_KEY)).await
     }
 
-    /// Persists our display name.
+    /// Persists our display name and gives it to the router, so our next
+    /// announce carries it.
     pub(crate) async fn store_display_name(&self, name: String) -> Result<(), CoreError> {
-        self.store(move |s| s.set_setting(DISPLAY_NAME_KEY, &name))
-            .await
+        let stored = name.clone();
+        self.store(move |s| s.set_setting(DISPLAY_NAME_KEY, &stored))
+            .await?;
+        // Adding an identity that is online again only renames it.
+        self.inner
+            .router
+            .add_identity(self.inner.identity.clone(), Some(name), None)
+            .await?;
+        Ok(())
     }
 }
