@@ -10,6 +10,7 @@ mod contacts;
 mod messages;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lxmf::driver::LxmfRouter;
 use meshchat_store::{AnnounceCaps, StorageDir, Store, StoreHandle};
@@ -24,6 +25,9 @@ use crate::events::CoreEvent;
 pub use announces::AnnounceView;
 pub use contacts::DISPLAY_NAME_KEY;
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
+
+/// How long a write that must not be lost waits for room in the store's queue.
+const RELIABLE_WAIT: Duration = Duration::from_secs(5);
 
 /// A cheap, cloneable handle to one identity's context.
 #[derive(Clone)]
@@ -130,6 +134,25 @@ impl IdentityContext {
         F: FnOnce(&mut Store) -> meshchat_store::Result<T> + Send + 'static,
     {
         Ok(self.inner.store.call(f).await?)
+    }
+
+    /// Like [`store`](Self::store), but waits for room in a full queue (up
+    /// to [`RELIABLE_WAIT`]): for writes that must not be lost, such as a
+    /// delivery state or a received message.
+    async fn store_reliably<T, F>(&self, f: F) -> Result<T, CoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> meshchat_store::Result<T> + Send + Clone + 'static,
+    {
+        let deadline = tokio::time::Instant::now() + RELIABLE_WAIT;
+        loop {
+            match self.inner.store.call(f.clone()).await {
+                Err(meshchat_store::Error::Busy) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                r => return Ok(r?),
+            }
+        }
     }
 
     fn emit(&self, event: CoreEvent) {

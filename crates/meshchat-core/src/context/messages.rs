@@ -271,7 +271,7 @@ impl IdentityContext {
     /// ours, or deleted meanwhile) is ignored.
     async fn apply_update(&self, hash: String, update: DeliveryUpdate) {
         let row = self
-            .store(move |s| {
+            .store_reliably(move |s| {
                 if s.update_delivery(&hash, &update)? {
                     s.message(&hash)
                 } else {
@@ -321,7 +321,7 @@ impl IdentityContext {
             ..Message::default()
         };
         let stored = self
-            .store(move |s| {
+            .store_reliably(move |s| {
                 if s.is_blocked(&source)? {
                     return Ok(None);
                 }
@@ -387,5 +387,22 @@ pub(super) async fn run_inbound(ctx: IdentityContext, mut rx: broadcast::Receive
             Err(RecvError::Lagged(_)) => {}
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_hashes_parse_and_names_are_the_references() {
+        let hex = "ab".repeat(32);
+        assert_eq!(message_id(&hex).unwrap().to_hex(), hex);
+        assert!(message_id("ab").is_err());
+        assert!(message_id(&"zz".repeat(32)).is_err());
+        assert!(message_id(&"é".repeat(32)).is_err());
+        assert_eq!(state_name(State::Delivered), "delivered");
+        assert_eq!(state_name(State::Outbound), "outbound");
+        assert_eq!(method_name(Method::Opportunistic), "opportunistic");
     }
 }
