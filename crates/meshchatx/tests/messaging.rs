@@ -254,6 +254,9 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
         })
         .then_some(())
     });
+    poll("our announce pushed", || {
+        ws.find(|v| v["type"] == "announced")
+    });
     // Our announce carries the display name set through the API.
     let ours = peer.wait_for("announce", &[("destination_hash", &our_lxmf)], DEADLINE);
     let name_hex: String = "Rust Alice".bytes().map(|b| format!("{b:02x}")).collect();
@@ -392,6 +395,20 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
     );
     let list = messages(&app, &bob);
     assert_eq!(find(&list, "hash", &hash).unwrap()["state"], "delivered");
+    // Paging: newest first, `limit` per page, `before_id` for the next.
+    let newest = &list[0];
+    let page = app
+        .get(&format!("/api/v1/lxmf-messages/conversation/{bob}?limit=1"))
+        .json();
+    assert_eq!(page["lxmf_messages"].as_array().unwrap().len(), 1);
+    assert_eq!(page["lxmf_messages"][0]["id"], newest["id"]);
+    let older = app
+        .get(&format!(
+            "/api/v1/lxmf-messages/conversation/{bob}?limit=1&before_id={}",
+            newest["id"]
+        ))
+        .json();
+    assert_eq!(older["lxmf_messages"][0]["id"], list[1]["id"]);
     assert!(find(&list, "content", "hi Rust, Bob here").is_some());
     assert_eq!(list.len(), 2, "{list:?}");
     let announces = app.get("/api/v1/announces").json();
