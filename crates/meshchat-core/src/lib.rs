@@ -4,15 +4,39 @@
 //! config directory and the LXMF router carrying our identity's
 //! `lxmf.delivery` destination, brought up in the background while the
 //! start-up [`Stage`] is published for the web layer to report; the app
-//! settings the web layer shows (in memory for now).
+//! settings the web layer shows; per identity an [`IdentityContext`]: its
+//! store (the reference's `database.db`, opened in place) and the managers
+//! (messages, announces, contacts) that keep it in step with the router and
+//! the network, publishing [`CoreEvent`]s on the event bus.
 //! Does not own: HTTP, TLS or JSON (`meshchat-web`), the runtime, logging or
 //! the command line (`meshchatx`), SQL (`meshchat-store`).
 
+mod context;
+mod error;
+mod events;
+mod fields_json;
 mod node;
 mod status;
 
+pub use context::{
+    AnnounceView, ConversationView, DISPLAY_NAME_KEY, IdentityContext, OutboundRequest,
+    parse_destination_hash,
+};
+pub use error::CoreError;
+pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
 pub use node::{IdentityInfo, NetInfo, Node, NodeSettings, Settings};
 pub use status::{Stage, StartupStatus};
+
+pub use context::{method_name, state_name};
+/// Delivery methods and states, as LXMF defines them.
+pub use lxmf::{Method, State};
+/// The stored rows the managers hand out, as the store defines them.
+pub use meshchat_store::{
+    Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery, Favourite,
+    Message, NewAnnounce,
+};
+/// Destination hashes, as Reticulum defines them.
+pub use rns_crypto::DestinationHash;
 
 /// The Reticulum config directory's default config, written on first run
 /// when the directory has none. Returns whether it wrote one.
@@ -56,6 +80,7 @@ mod tests {
             reticulum_config_dir: file.clone(),
             identity: PrivateIdentity::generate(&mut OsRng),
             display_name: None,
+            storage_dir: None,
         })
         .unwrap();
         assert_eq!(node.status().stage, Stage::Starting);

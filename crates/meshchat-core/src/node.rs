@@ -7,11 +7,15 @@ use std::time::Duration;
 
 use lxmf::driver::LxmfRouter;
 use lxmf::router::RouterConfig;
+use meshchat_store::StorageDir;
 use rns_crypto::{DestinationHash, IdentityHash, PrivateIdentity};
 use rns_net::{InstanceRole, Reticulum, ReticulumHandle};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::context::{IdentityContext, open_store};
+use crate::error::CoreError;
+use crate::events::{CoreEvent, EVENT_BUS_CAPACITY};
 use crate::status::{Stage, StartupStatus};
 
 /// The reference's display name for a fresh identity.
@@ -27,8 +31,12 @@ pub struct NodeSettings {
     pub reticulum_config_dir: PathBuf,
     /// Our identity: it signs our messages and owns `lxmf.delivery`.
     pub identity: PrivateIdentity,
-    /// Shown to others in our announces; the reference's default if `None`.
+    /// Shown to others in our announces; the stored setting, else this,
+    /// else the reference's default.
     pub display_name: Option<String>,
+    /// The storage directory (`<storage>/identities/<hash>/database.db`).
+    /// Without one nothing is stored and the managers are unavailable.
+    pub storage_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for NodeSettings {
@@ -75,7 +83,11 @@ struct Inner {
     identity: PrivateIdentity,
     info: IdentityInfo,
     reticulum_config_dir: PathBuf,
+    storage_dir: Option<PathBuf>,
     settings: RwLock<Settings>,
+    bus: broadcast::Sender<CoreEvent>,
+    context: OnceLock<IdentityContext>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
     status: watch::Sender<StartupStatus>,
     net_info: OnceLock<NetInfo>,
     stack: Mutex<Option<Stack>>,
@@ -120,7 +132,11 @@ impl Node {
                     lxmf_delivery,
                 },
                 reticulum_config_dir: settings.reticulum_config_dir,
+                storage_dir: settings.storage_dir,
                 settings: RwLock::new(Settings { display_name }),
+                bus: broadcast::channel(EVENT_BUS_CAPACITY).0,
+                context: OnceLock::new(),
+                tasks: Mutex::new(Vec::new()),
                 status,
                 net_info: OnceLock::new(),
                 stack: Mutex::new(None),
@@ -173,13 +189,38 @@ impl Node {
             .status
             .send_replace(StartupStatus::at(Stage::Identity));
         let router = LxmfRouter::start(net.clone(), RouterConfig::default());
-        let name = self.settings().display_name;
-        let added = router
-            .add_identity(inner.identity.clone(), Some(name), None)
-            .await;
         // Keep the stack even on failure so shutdown stops it.
-        *lock(&inner.stack) = Some(Stack { net, router });
-        added.map_err(|e| format!("bringing the identity online: {e}"))?;
+        *lock(&inner.stack) = Some(Stack {
+            net: net.clone(),
+            router: router.clone(),
+        });
+        if let Some(dir) = &inner.storage_dir {
+            let store = open_store(StorageDir::new(dir), inner.info.identity_hash).await?;
+            let ctx = IdentityContext::new(
+                inner.identity.clone(),
+                inner.info.lxmf_delivery,
+                store,
+                router.clone(),
+                net,
+                inner.bus.clone(),
+            );
+            if let Some(name) = ctx
+                .stored_display_name()
+                .await
+                .map_err(|e| format!("reading the settings: {e}"))?
+                .filter(|n| !n.is_empty())
+            {
+                self.write_settings().display_name = name;
+            }
+            // Listening before the identity goes online: nothing is missed.
+            lock(&inner.tasks).extend(ctx.spawn_tasks());
+            let _ = inner.context.set(ctx);
+        }
+        let name = self.settings().display_name;
+        router
+            .add_identity(inner.identity.clone(), Some(name), None)
+            .await
+            .map_err(|e| format!("bringing the identity online: {e}"))?;
         Ok(())
     }
 
@@ -205,6 +246,34 @@ impl Node {
             .clone()
     }
 
+    fn write_settings(&self) -> std::sync::RwLockWriteGuard<'_, Settings> {
+        self.inner
+            .settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The identity's context (store and managers), once it is online.
+    pub fn context(&self) -> Result<IdentityContext, CoreError> {
+        match self.inner.context.get() {
+            Some(ctx) if self.status().is_ready() => Ok(ctx.clone()),
+            _ => Err(CoreError::NotReady),
+        }
+    }
+
+    /// The event bus, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.inner.bus.subscribe()
+    }
+
+    /// Sets and persists our display name; our announces carry it from now on.
+    pub async fn set_display_name(&self, name: String) -> Result<(), CoreError> {
+        self.context()?.store_display_name(name.clone()).await?;
+        self.write_settings().display_name = name;
+        let _ = self.inner.bus.send(CoreEvent::ConfigChanged);
+        Ok(())
+    }
+
     /// Network facts; `None` until the stack has started.
     pub fn net_info(&self) -> Option<&NetInfo> {
         self.inner.net_info.get()
@@ -223,6 +292,9 @@ impl Node {
         {
             task.abort();
             let _ = task.await;
+        }
+        for task in lock(&self.inner.tasks).drain(..) {
+            task.abort();
         }
         let stack = lock(&self.inner.stack).take();
         if let Some(stack) = stack {

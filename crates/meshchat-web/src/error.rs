@@ -12,6 +12,12 @@ use axum::response::{IntoResponse, Response};
 pub enum ErrorKind {
     NotFound,
     InvalidInput,
+    /// A body or parameter the reference answers `bad_request` for.
+    BadRequest,
+    /// A message the router would not take.
+    SendFailed,
+    /// A well-formed body missing something (the reference's 422 `http_422`).
+    Unprocessable,
     Unauthorized,
     Forbidden,
     Conflict,
@@ -26,7 +32,10 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::InvalidInput => StatusCode::BAD_REQUEST,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::InvalidInput | ErrorKind::BadRequest | ErrorKind::SendFailed => {
+                StatusCode::BAD_REQUEST
+            }
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Conflict => StatusCode::CONFLICT,
@@ -41,6 +50,9 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => "not_found",
             ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::SendFailed => "send_failed",
+            ErrorKind::Unprocessable => "http_422",
             ErrorKind::Unauthorized => "auth_required",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Conflict => "conflict",

@@ -11,6 +11,7 @@
 
 mod api;
 mod error;
+mod messaging;
 mod middleware;
 mod serve;
 pub mod tls;
@@ -70,7 +71,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/app/info", get(api::app_info))
-        .route("/api/v1/config", get(api::config))
+        .route(
+            "/api/v1/config",
+            get(api::config).patch(messaging::patch_config),
+        )
+        .merge(messaging::routes())
         .route("/ws", get(ws::upgrade))
         .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -92,6 +97,7 @@ mod tests {
             reticulum_config_dir: "/nonexistent".into(),
             identity: rns_crypto::PrivateIdentity::generate(&mut rns_crypto::OsRng),
             display_name: None,
+            storage_dir: None,
         })
         .unwrap();
         AppState::new(

@@ -1,5 +1,6 @@
 //! `/ws`: the JSON WebSocket. Checks the origin, greets with the start-up
-//! status (and the config once ready), pushes stage changes, answers `ping`.
+//! status (and the config once ready), pushes stage changes and the core's
+//! events (messages, announces, blocks, config), answers `ping`.
 //! Bounded: at most [`MAX_CLIENTS`] sockets, messages up to
 //! [`MAX_MESSAGE_BYTES`], a per-socket token bucket, an idle timeout.
 
@@ -12,12 +13,15 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::{IntoResponse, Response};
+use meshchat_core::CoreEvent;
 use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::AppState;
 use crate::api::{config_json, status_json};
 use crate::error::{ApiError, ErrorKind};
+use crate::messaging::push_json;
 
 /// The reference's `max_websocket_clients`.
 pub const MAX_CLIENTS: usize = 64;
@@ -106,6 +110,8 @@ async fn session(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphore
     if *closing.borrow_and_update() || greet(&mut socket, &state).await.is_err() {
         return;
     }
+    let mut bus = state.node.subscribe();
+    let mut bus_open = true;
     let mut bucket = Bucket::new();
     let mut status_open = true;
     loop {
@@ -141,11 +147,43 @@ async fn session(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphore
                     break;
                 }
             }
+            event = bus.recv(), if bus_open => {
+                let event = match event {
+                    Ok(event) => event,
+                    // Missed pushes: the client re-reads lists on its own.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => {
+                        bus_open = false;
+                        continue;
+                    }
+                };
+                if let Some(msg) = event_json(&state, &event)
+                    && send(&mut socket, hub.stamp(msg)).await.is_err()
+                {
+                    break;
+                }
+            }
             _ = closing.changed() => {
                 let _ = close(&mut socket, 1001, "server shutting down").await;
                 break;
             }
         }
+    }
+}
+
+/// A bus event as the reference pushes it.
+fn event_json(state: &AppState, event: &CoreEvent) -> Option<Value> {
+    match event {
+        CoreEvent::Announced { at } => Some(json!({
+            "type": "announced",
+            "identity_hash": state.node.identity().identity_hash.to_string(),
+            // Whole seconds, as the reference sends it.
+            "last_announced_at": at.floor(),
+        })),
+        CoreEvent::ConfigChanged => {
+            Some(json!({ "type": "config", "config": config_json(&state.node) }))
+        }
+        event => push_json(event),
     }
 }
 

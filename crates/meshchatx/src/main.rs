@@ -91,6 +91,7 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
         reticulum_config_dir: rns_dir.clone(),
         identity,
         display_name: None,
+        storage_dir: Some(storage_dir.clone()),
     })?;
     let id = node.identity();
     println!("MeshChatX-rs {}", env!("CARGO_PKG_VERSION"));

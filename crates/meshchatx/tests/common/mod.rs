@@ -57,11 +57,17 @@ pub struct Running {
 /// `dir`, and waits for its "listening on" line.
 pub fn start(dir: &Path, args: &[&str]) -> Running {
     let rns = loopback_rns_dir(dir);
+    start_with_rns(&rns, args)
+}
+
+/// Starts the binary with `args` plus `--port 0` and the Reticulum config
+/// directory `rns` (which the caller made loopback-only).
+pub fn start_with_rns(rns: &Path, args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_meshchatx"))
         .arg("--port")
         .arg("0")
         .arg("--reticulum-config-dir")
-        .arg(&rns)
+        .arg(rns)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -125,6 +131,28 @@ impl Running {
     pub fn get(&self, path: &str) -> Response {
         self.request(&format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        ))
+    }
+
+    /// A request with a JSON body (`method` POST, PATCH, ...).
+    pub fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Response {
+        self.send_raw(method, path, &body.to_string())
+    }
+
+    /// A request with this body text, declared as JSON.
+    pub fn send_raw(&self, method: &str, path: &str, body: &str) -> Response {
+        self.request(&format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        ))
+    }
+
+    pub fn delete(&self, path: &str) -> Response {
+        self.request(&format!(
+            "DELETE {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
             self.port
         ))
     }

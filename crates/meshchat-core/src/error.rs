@@ -1,0 +1,47 @@
+//! What the managers' calls can fail with, as kinds the web layer maps to
+//! status codes.
+
+/// An error from an identity context's managers.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The identity is not online yet (or start-up failed).
+    #[error("the identity is not online yet")]
+    NotReady,
+    /// The request named something malformed (a hash, a method, ...).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// Nothing with that hash or id.
+    #[error("{0}")]
+    NotFound(String),
+    /// We have not heard an announce from the recipient, so its identity
+    /// (needed to encrypt to it) is unknown.
+    #[error(
+        "Could not recall destination identity. Wait for an announce from this peer, then try again."
+    )]
+    UnknownRecipient,
+    /// The network stack has stopped.
+    #[error("network: {0}")]
+    Net(String),
+    /// The store's queue is full: back off and retry.
+    #[error("busy, try again")]
+    Busy,
+    /// The store failed.
+    #[error("storage: {0}")]
+    Store(meshchat_store::Error),
+    /// The LXMF router refused or has stopped.
+    #[error("router: {0}")]
+    Router(#[from] lxmf::driver::DriverError),
+}
+
+impl From<meshchat_store::Error> for CoreError {
+    fn from(e: meshchat_store::Error) -> Self {
+        match e {
+            meshchat_store::Error::Busy => CoreError::Busy,
+            meshchat_store::Error::InvalidHash(h) => {
+                CoreError::InvalidInput(format!("Invalid hash: {h}"))
+            }
+            e => CoreError::Store(e),
+        }
+    }
+}

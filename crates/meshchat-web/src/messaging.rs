@@ -1,0 +1,135 @@
+//! The messaging API with the reference's paths and JSON shapes (observed
+//! from a running reference 4.10.7): sending and reading LXMF messages and
+//! conversations, announces, favourites, custom display names, blocked
+//! destinations, and the display name in `PATCH /api/v1/config`. Handlers
+//! only call `meshchat-core`'s [`IdentityContext`]; the JSON shapes live in
+//! `messaging/json.rs`, the pushes over `/ws` in [`push_json`].
+
+mod contacts;
+mod json;
+mod lxmf;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::{delete, get, post};
+use meshchat_core::{CoreError, DestinationHash, IdentityContext, Node};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorKind};
+
+pub(crate) use contacts::patch_config;
+pub(crate) use json::push_json;
+
+/// The routes of this module (the config `PATCH` is added beside the `GET`).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/lxmf-messages/send", post(lxmf::send))
+        .route(
+            "/api/v1/lxmf-messages/conversation/{destination_hash}",
+            get(lxmf::conversation).delete(lxmf::delete_conversation),
+        )
+        .route("/api/v1/lxmf-messages/{hash}", delete(lxmf::delete_message))
+        .route("/api/v1/lxmf-messages/{hash}/cancel", post(lxmf::cancel))
+        .route("/api/v1/lxmf-messages/{hash}/resend", post(lxmf::resend))
+        .route("/api/v1/lxmf/conversations", get(lxmf::conversations))
+        .route(
+            "/api/v1/lxmf/conversations/{destination_hash}/mark-as-read",
+            post(lxmf::mark_read),
+        )
+        .route("/api/v1/announce", post(contacts::announce))
+        .route("/api/v1/announces", get(contacts::announces))
+        .route("/api/v1/favourites", get(contacts::favourites))
+        .route("/api/v1/favourites/add", post(contacts::add_favourite))
+        .route(
+            "/api/v1/favourites/{destination_hash}",
+            delete(contacts::remove_favourite),
+        )
+        .route(
+            "/api/v1/favourites/{destination_hash}/rename",
+            post(contacts::rename_favourite),
+        )
+        .route(
+            "/api/v1/destination/{destination_hash}/custom-display-name",
+            get(contacts::custom_display_name),
+        )
+        .route(
+            "/api/v1/destination/{destination_hash}/custom-display-name/update",
+            post(contacts::set_custom_display_name),
+        )
+        .route(
+            "/api/v1/blocked-destinations",
+            get(contacts::blocked).post(contacts::block),
+        )
+        .route(
+            "/api/v1/blocked-destinations/{destination_hash}",
+            delete(contacts::unblock),
+        )
+}
+
+/// Query parameters, read leniently as the reference does (a bad number
+/// falls back to the default instead of failing the request).
+type Params = HashMap<String, String>;
+
+fn param_u32(p: &Params, key: &str) -> Option<u32> {
+    p.get(key).and_then(|v| v.trim().parse().ok())
+}
+
+fn param_i64(p: &Params, key: &str) -> Option<i64> {
+    p.get(key).and_then(|v| v.trim().parse().ok())
+}
+
+fn param_str(p: &Params, key: &str) -> Option<String> {
+    p.get(key)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The identity's context, or 503 `starting` as the reference answers
+/// while its identity context is not running.
+fn context(node: &Node) -> Result<IdentityContext, ApiError> {
+    node.context().map_err(|_| {
+        let stage = node.status().stage;
+        ApiError::new(
+            ErrorKind::Starting,
+            format!("MeshChatX is starting ({stage})"),
+        )
+    })
+}
+
+/// A JSON object body; anything else is 400 `bad_request`.
+fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let bad = || ApiError::new(ErrorKind::BadRequest, "invalid request body");
+    if body.is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(body).map_err(|_| bad())? {
+        Value::Object(map) => Ok(map),
+        _ => Err(bad()),
+    }
+}
+
+/// A destination hash in a path or body, or 400 `bad_request`.
+fn destination(s: &str) -> Result<DestinationHash, ApiError> {
+    meshchat_core::parse_destination_hash(s)
+        .map_err(|_| ApiError::new(ErrorKind::BadRequest, "Invalid destination hash"))
+}
+
+/// The core's error kinds to ours; the text, never a trace.
+fn core_error(e: CoreError) -> ApiError {
+    let kind = match &e {
+        CoreError::NotReady => ErrorKind::Starting,
+        CoreError::InvalidInput(_) => ErrorKind::BadRequest,
+        CoreError::NotFound(_) => ErrorKind::NotFound,
+        CoreError::Busy => ErrorKind::Unavailable,
+        _ => ErrorKind::Internal,
+    };
+    ApiError::new(kind, e.to_string())
+}
+
+/// `{"message": text}`, the reference's answer to most mutations.
+fn ok_message(text: &str) -> axum::Json<Value> {
+    axum::Json(serde_json::json!({ "message": text }))
+}

@@ -1,0 +1,138 @@
+//! The JSON shapes of messages, conversations, announces, favourites and
+//! blocked destinations, and of the pushes over `/ws`, as the reference
+//! serves them (observed).
+
+use meshchat_core::{
+    AnnounceView, BlockedDestination, ConversationView, CoreEvent, Favourite, Message,
+};
+use serde_json::{Value, json};
+
+/// A message row. The reference's keys; `fields` parsed from the stored JSON.
+pub(crate) fn message(m: &Message) -> Value {
+    let fields = serde_json::from_str::<Value>(&m.fields)
+        .ok()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    json!({
+        "id": m.id,
+        "hash": m.hash,
+        "source_hash": m.source_hash,
+        "destination_hash": m.destination_hash,
+        "is_incoming": m.is_incoming,
+        "state": m.state,
+        "progress": m.progress,
+        "method": m.method,
+        "delivery_attempts": m.delivery_attempts,
+        "next_delivery_attempt_at": m.next_delivery_attempt_at,
+        "title": m.title,
+        "content": m.content,
+        "fields": fields,
+        "timestamp": m.timestamp,
+        "rssi": m.rssi,
+        "snr": m.snr,
+        "quality": m.quality,
+        "is_spam": m.is_spam,
+        "reply_to_hash": m.reply_to_hash,
+        "attachments_stripped": m.attachments_stripped,
+        "path_hops_at_send": m.path_hops_at_send,
+        "path_interface_at_send": m.path_interface_at_send,
+        "path_finding_measure": m.path_finding_measure,
+        "path_row_hash_hex": m.path_row_hash_hex,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "is_reaction": m.has_reaction,
+        "solving_stamps": false,
+    })
+}
+
+/// The reference's name for a peer it has no announce from.
+const ANONYMOUS: &str = "Anonymous Peer";
+
+pub(crate) fn conversation(v: &ConversationView) -> Value {
+    let c = &v.conversation;
+    json!({
+        "display_name": v.display_name.as_deref().unwrap_or(ANONYMOUS),
+        "custom_display_name": c.custom_display_name,
+        "contact_image": null,
+        "has_contact_image": false,
+        "destination_hash": c.peer_hash,
+        "is_unread": c.unread_count > 0,
+        "unread_count": c.unread_count,
+        "is_tracking": false,
+        "failed_messages_count": c.failed_count,
+        "has_attachments": c.has_attachments,
+        "latest_message_title": c.latest_title,
+        "latest_message_preview": c.latest_preview,
+        "latest_message_created_at": c.latest_created_at,
+        "lxmf_user_icon": null,
+        "is_contact": false,
+        "is_pinned": c.pinned,
+        "folder_id": c.folder_id,
+        "updated_at": c.latest_created_at,
+    })
+}
+
+pub(crate) fn announce(v: &AnnounceView) -> Value {
+    let a = &v.announce;
+    let n = &a.announce;
+    json!({
+        "id": a.id,
+        "destination_hash": n.destination_hash,
+        "aspect": n.aspect,
+        "identity_hash": n.identity_hash,
+        "identity_public_key": n.identity_public_key,
+        "app_data": n.app_data,
+        "rssi": n.rssi,
+        "snr": n.snr,
+        "quality": n.quality,
+        "display_name": v.display_name,
+        "custom_display_name": v.custom_display_name,
+        "lxmf_user_icon": null,
+        "announce_count": a.announce_count,
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
+    })
+}
+
+pub(crate) fn favourite(f: &Favourite) -> Value {
+    json!({
+        "destination_hash": f.destination_hash,
+        "display_name": f.display_name,
+        "aspect": f.aspect,
+        "identify_on_connect": f.identify_on_connect,
+        "created_at": f.created_at,
+    })
+}
+
+pub(crate) fn blocked(list: &[BlockedDestination]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|b| json!({ "destination_hash": b.destination_hash, "created_at": b.created_at }))
+            .collect(),
+    )
+}
+
+/// What a bus event becomes on `/ws`; `None` for events pushed elsewhere
+/// (the config is rendered by the socket, which knows the node).
+pub(crate) fn push_json(event: &CoreEvent) -> Option<Value> {
+    Some(match event {
+        CoreEvent::MessageCreated(m) => {
+            json!({ "type": "lxmf_message_created", "lxmf_message": message(m) })
+        }
+        CoreEvent::MessageUpdated(m) => {
+            json!({ "type": "lxmf_message_state_updated", "lxmf_message": message(m) })
+        }
+        CoreEvent::MessageReceived(m) => json!({
+            "type": "lxmf.delivery",
+            // The reference names an unknown sender by its hash's first 8 digits.
+            "remote_identity_name": m.source_hash.get(..8).unwrap_or(&m.source_hash),
+            "lxmf_message": message(m),
+            "sieve_suppress_notifications": false,
+        }),
+        CoreEvent::Announce(a) => json!({ "type": "announce", "announce": announce(a) }),
+        CoreEvent::BlockedDestinations(list) => {
+            json!({ "type": "blocked_destinations", "blocked_destinations": blocked(list) })
+        }
+        _ => return None,
+    })
+}

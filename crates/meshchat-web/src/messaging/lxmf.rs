@@ -1,0 +1,191 @@
+//! Sending LXMF messages and reading conversations:
+//! `/api/v1/lxmf-messages/*` and `/api/v1/lxmf/conversations*`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use meshchat_core::{ConversationQuery, Method, OutboundRequest};
+use serde_json::{Value, json};
+
+use super::{
+    Params, context, core_error, destination, json, json_body, ok_message, param_i64, param_str,
+    param_u32,
+};
+use crate::AppState;
+use crate::error::{ApiError, ErrorKind};
+
+/// Messages per conversation page when the client names no limit.
+const DEFAULT_PAGE: u32 = 100;
+
+/// `POST /api/v1/lxmf-messages/send`:
+/// `{"delivery_method"?: "direct"|"opportunistic"|"propagated",
+///   "lxmf_message": {"destination_hash", "content", "title"?}}` →
+/// `{"lxmf_message": {...}}`, stored before the answer.
+pub(crate) async fn send(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let body = json_body(&body)?;
+    let bad = |m: &str| ApiError::new(ErrorKind::BadRequest, m);
+    let Some(Value::Object(msg)) = body.get("lxmf_message") else {
+        return Err(bad("lxmf_message is required"));
+    };
+    let text = |key: &str| match msg.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(bad(&format!("{key} must be a string"))),
+    };
+    let content = text("content")?;
+    let title = text("title")?;
+    if msg
+        .get("fields")
+        .is_some_and(|f| f.as_object().is_none_or(|o| !o.is_empty()))
+    {
+        return Err(bad("attachments and other fields are not supported yet"));
+    }
+    let hash = msg
+        .get("destination_hash")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let destination_hash = meshchat_core::parse_destination_hash(hash)
+        .map_err(|_| ApiError::new(ErrorKind::SendFailed, "Invalid destination hash."))?;
+    // The reference sends anything it does not know as direct.
+    let method = match body.get("delivery_method").and_then(Value::as_str) {
+        Some("opportunistic") => Method::Opportunistic,
+        Some("propagated") => Method::Propagated,
+        _ => Method::Direct,
+    };
+    let sent = ctx
+        .send(OutboundRequest {
+            destination_hash,
+            title,
+            content,
+            method,
+        })
+        .await
+        .map_err(|e| match e {
+            e @ (meshchat_core::CoreError::Router(_)
+            | meshchat_core::CoreError::UnknownRecipient) => {
+                ApiError::new(ErrorKind::SendFailed, e.to_string())
+            }
+            e => core_error(e),
+        })?;
+    Ok(Json(json!({ "lxmf_message": json::message(&sent) })))
+}
+
+/// `GET /api/v1/lxmf-messages/conversation/{destination_hash}`
+/// `?limit=&before_id=&after_id=` → `{"lxmf_messages": [...]}`, newest first.
+pub(crate) async fn conversation(
+    State(state): State<AppState>,
+    Path(peer): Path<String>,
+    Query(p): Query<Params>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    // The reference answers an empty list for a malformed hash.
+    let Ok(peer) = meshchat_core::parse_destination_hash(&peer) else {
+        return Ok(Json(json!({ "lxmf_messages": [] })));
+    };
+    let limit = param_u32(&p, "limit").unwrap_or(DEFAULT_PAGE);
+    let rows = ctx
+        .conversation_messages(
+            peer,
+            param_i64(&p, "before_id"),
+            param_i64(&p, "after_id"),
+            limit,
+        )
+        .await
+        .map_err(core_error)?;
+    let list: Vec<Value> = rows.iter().map(json::message).collect();
+    Ok(Json(json!({ "lxmf_messages": list })))
+}
+
+/// `DELETE /api/v1/lxmf-messages/conversation/{destination_hash}`.
+pub(crate) async fn delete_conversation(
+    State(state): State<AppState>,
+    Path(peer): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let peer = destination(&peer)?;
+    ctx.delete_conversation(peer).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}
+
+/// `DELETE /api/v1/lxmf-messages/{hash}`: `ok` whether or not it existed,
+/// as the reference answers.
+pub(crate) async fn delete_message(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    ctx.delete_message(hash).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}
+
+/// `POST /api/v1/lxmf-messages/{hash}/cancel`.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    ctx.cancel(hash).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}
+
+/// `POST /api/v1/lxmf-messages/{hash}/resend` → `{"lxmf_message": {...}}`.
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let hash = message_hash(&hash)?;
+    let row = ctx.resend(hash).await.map_err(|e| match e {
+        e @ meshchat_core::CoreError::Router(_) => {
+            ApiError::new(ErrorKind::SendFailed, e.to_string())
+        }
+        e => core_error(e),
+    })?;
+    Ok(Json(json!({ "lxmf_message": json::message(&row) })))
+}
+
+fn message_hash(hash: &str) -> Result<String, ApiError> {
+    let hash = hash.to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::new(ErrorKind::BadRequest, "Invalid message hash"));
+    }
+    Ok(hash)
+}
+
+/// `GET /api/v1/lxmf/conversations?search=&limit=&offset=&folder_id=&filter_unread=`
+/// → `{"conversations": [...]}`, latest message first.
+pub(crate) async fn conversations(
+    State(state): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let query = ConversationQuery {
+        search: param_str(&p, "search"),
+        folder_id: param_i64(&p, "folder_id"),
+        unread_only: p
+            .get("filter_unread")
+            .is_some_and(|v| v == "true" || v == "1"),
+        limit: param_u32(&p, "limit").unwrap_or(1000),
+        offset: param_u32(&p, "offset").unwrap_or(0),
+    };
+    let list = ctx.conversations(query).await.map_err(core_error)?;
+    let list: Vec<Value> = list.iter().map(json::conversation).collect();
+    Ok(Json(json!({ "conversations": list })))
+}
+
+/// `POST /api/v1/lxmf/conversations/{destination_hash}/mark-as-read`.
+pub(crate) async fn mark_read(
+    State(state): State<AppState>,
+    Path(peer): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ctx = context(&state.node)?;
+    let peer = destination(&peer)?;
+    ctx.mark_read(peer).await.map_err(core_error)?;
+    Ok(ok_message("ok"))
+}

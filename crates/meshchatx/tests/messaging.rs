@@ -1,0 +1,495 @@
+//! The messaging API of the real binary against a real Python LXMF peer
+//! (`lxmf` 1.2.1 on `rns` 1.5.7, `tests/interop/peer.py`), loopback only:
+//! the binary's Reticulum config has one TCP server on 127.0.0.1 and the
+//! peer connects to it as a TCP client. The peer's announce is listed; a
+//! message sent through the API is stored before the answer and reaches
+//! `delivered`; the peer's reply is stored and pushed over `/ws`; a blocked
+//! sender's message is not stored; a restart keeps everything.
+//!
+//! Every wait polls with a generous deadline; nothing sleeps a fixed time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, Running, start_with_rns};
+use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
+use serde_json::{Value, json};
+
+/// The binary's Reticulum config: a TCP server on 127.0.0.1:`port`, nothing else.
+fn rns_dir(dir: &Path, port: u16) -> std::path::PathBuf {
+    let rns = dir.join("rns");
+    std::fs::create_dir_all(&rns).unwrap();
+    std::fs::write(
+        rns.join("config"),
+        format!(
+            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
+             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
+             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
+             listen_port = {port}\n"
+        ),
+    )
+    .unwrap();
+    rns
+}
+
+fn start(rns: &Path, storage: &Path) -> Running {
+    let running = start_with_rns(
+        rns,
+        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
+    );
+    running.wait_ready();
+    running
+}
+
+fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn messages(app: &Running, peer: &str) -> Vec<Value> {
+    let res = app.get(&format!(
+        "/api/v1/lxmf-messages/conversation/{peer}?limit=50"
+    ));
+    assert_eq!(res.status, 200);
+    res.json()["lxmf_messages"].as_array().unwrap().clone()
+}
+
+fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
+    list.iter().find(|m| m[key] == value)
+}
+
+/// A `/ws` client on its own thread, keeping every message it is pushed.
+struct Ws {
+    got: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Ws {
+    fn connect(port: u16) -> Ws {
+        let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            tcp,
+            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\n\
+             Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tcp.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"));
+        // Idle sockets are closed after 90 s: ping when nothing came for 20 s.
+        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&got);
+        std::thread::spawn(move || {
+            loop {
+                let mut h = [0u8; 2];
+                match tcp.read_exact(&mut h) {
+                    Ok(()) => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        let ping = br#"{"type":"ping"}"#;
+                        let mut frame = vec![0x81, 0x80 | ping.len() as u8, 0, 0, 0, 0];
+                        frame.extend_from_slice(ping);
+                        if tcp.write_all(&frame).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(_) => return,
+                }
+                let len = match h[1] & 0x7f {
+                    126 => {
+                        let mut l = [0u8; 2];
+                        tcp.read_exact(&mut l).unwrap();
+                        usize::from(u16::from_be_bytes(l))
+                    }
+                    127 => {
+                        let mut l = [0u8; 8];
+                        tcp.read_exact(&mut l).unwrap();
+                        usize::try_from(u64::from_be_bytes(l)).unwrap()
+                    }
+                    n => usize::from(n),
+                };
+                let mut payload = vec![0u8; len];
+                tcp.read_exact(&mut payload).unwrap();
+                if h[0] & 0x0f == 0x8 {
+                    return;
+                }
+                if let Ok(v) = serde_json::from_slice(&payload) {
+                    sink.lock().unwrap().push(v);
+                }
+            }
+        });
+        Ws { got }
+    }
+
+    fn find(&self, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.got.lock().unwrap().iter().find(|v| pred(v)).cloned()
+    }
+}
+
+#[test]
+fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() {
+    let t0 = Instant::now();
+    let tmp = TempDir::new("meshchatx-messaging");
+    let port = free_port();
+    let rns = rns_dir(tmp.path(), port);
+    let storage = tmp.join("storage");
+    let app = start(&rns, &storage);
+    let config = app.get("/api/v1/config").json()["config"].clone();
+    let our_lxmf = config["lxmf_address_hash"].as_str().unwrap().to_string();
+    let ws = Ws::connect(app.port);
+
+    // Our display name, persisted in the settings.
+    let res = app.send_json(
+        "PATCH",
+        "/api/v1/config",
+        &json!({"display_name": "Rust Alice"}),
+    );
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["config"]["display_name"], "Rust Alice");
+    let res = app.send_json("PATCH", "/api/v1/config", &json!({"display_name": 5}));
+    assert_eq!(res.status, 400);
+    assert_eq!(res.json()["code"], "bad_request");
+
+    // The Python peer joins over TCP and announces until we list it.
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
+    peer.wait_online(1);
+    let started = peer.call("lxmf_start", json!({"display_name": "Py Bob"}));
+    let bob = started["delivery_hash"].as_str().unwrap().to_string();
+    poll("the peer's announce in the list", || {
+        peer.call("lxmf_announce", json!({}));
+        let seen = wait_until(Duration::from_secs(2), || {
+            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
+            find(
+                list["announces"].as_array().unwrap(),
+                "destination_hash",
+                &bob,
+            )
+            .is_some()
+        });
+        seen.then_some(())
+    });
+    let list = app
+        .get(&format!("/api/v1/announces?search={}&limit=10", &bob[..10]))
+        .json();
+    assert_eq!(list["total_count"], 1);
+    let a = &list["announces"][0];
+    assert_eq!(a["display_name"], "Py Bob");
+    assert_eq!(a["aspect"], "lxmf.delivery");
+    assert_eq!(a["identity_hash"], started["identity_hash"]);
+    let none = app.get("/api/v1/announces?aspect=nomadnetwork.node").json();
+    assert_eq!(none["total_count"], 0);
+    assert!(
+        ws.find(|v| v["type"] == "announce" && v["announce"]["destination_hash"] == bob)
+            .is_some()
+    );
+    let t_announce = t0.elapsed();
+
+    // Send: stored before the answer, then delivered.
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"delivery_method": "direct",
+                "lxmf_message": {"destination_hash": bob, "content": "hello Bob, from Rust", "title": "hi"}}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let sent = res.json()["lxmf_message"].clone();
+    let hash = sent["hash"].as_str().unwrap().to_string();
+    assert!(
+        sent["id"].as_i64().unwrap() > 0,
+        "the answer is the stored row: {sent}"
+    );
+    assert_eq!(sent["is_incoming"], false);
+    assert!(find(&messages(&app, &bob), "hash", &hash).is_some());
+    let got = peer.wait_for("lxmf_message", &[("message_hash", &hash)], DEADLINE);
+    assert_eq!(got["content"], "hello Bob, from Rust");
+    assert_eq!(got["source_hash"], our_lxmf.as_str());
+    poll("our message delivered", || {
+        find(&messages(&app, &bob), "hash", &hash)
+            .filter(|m| m["state"] == "delivered" && m["progress"] == 100.0)
+            .map(|_| ())
+    });
+    poll("the pushes of our message", || {
+        ws.find(|v| {
+            v["type"] == "lxmf_message_state_updated"
+                && v["lxmf_message"]["hash"] == hash.as_str()
+                && v["lxmf_message"]["state"] == "delivered"
+        })
+    });
+    assert!(
+        ws.find(
+            |v| v["type"] == "lxmf_message_created" && v["lxmf_message"]["hash"] == hash.as_str()
+        )
+        .is_some()
+    );
+    let t_sent = t0.elapsed();
+
+    // The peer learns our identity from our announce and replies.
+    poll("the peer can address us", || {
+        app.send_json("POST", "/api/v1/announce", &json!({}));
+        wait_until(Duration::from_secs(2), || {
+            peer.try_call("lxmf_send", json!({"destination_hash": our_lxmf, "content": "hi Rust, Bob here", "method": "direct"})).is_ok()
+        })
+        .then_some(())
+    });
+    poll("our announce pushed", || {
+        ws.find(|v| v["type"] == "announced")
+    });
+    // Our announce carries the display name set through the API.
+    let ours = peer.wait_for("announce", &[("destination_hash", &our_lxmf)], DEADLINE);
+    let name_hex: String = "Rust Alice".bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        ours["app_data"].as_str().unwrap().contains(&name_hex),
+        "{ours}"
+    );
+    let inbound = poll("the reply stored", || {
+        find(&messages(&app, &bob), "content", "hi Rust, Bob here").cloned()
+    });
+    assert_eq!(inbound["is_incoming"], true);
+    assert_eq!(inbound["source_hash"], bob.as_str());
+    poll("the reply pushed", || {
+        ws.find(|v| {
+            v["type"] == "lxmf.delivery" && v["lxmf_message"]["content"] == "hi Rust, Bob here"
+        })
+    });
+    let convs = app.get("/api/v1/lxmf/conversations").json();
+    let conv = find(
+        convs["conversations"].as_array().unwrap(),
+        "destination_hash",
+        &bob,
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(conv["display_name"], "Py Bob");
+    assert_eq!(conv["is_unread"], true);
+    assert_eq!(conv["latest_message_preview"], "hi Rust, Bob here");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf/conversations/{bob}/mark-as-read"),
+        &json!({}),
+    );
+    assert_eq!(res.json()["message"], "ok");
+    let convs = app.get("/api/v1/lxmf/conversations").json();
+    assert_eq!(convs["conversations"][0]["is_unread"], false);
+    let t_reply = t0.elapsed();
+
+    // Blocked: the peer's message is proved (it reached our router) but not stored.
+    let res = app.send_json(
+        "POST",
+        "/api/v1/blocked-destinations",
+        &json!({"destination_hash": bob}),
+    );
+    assert_eq!(res.status, 200);
+    poll("the block pushed", || {
+        ws.find(|v| {
+            v["type"] == "blocked_destinations"
+                && v["blocked_destinations"][0]["destination_hash"] == bob.as_str()
+        })
+    });
+    let blocked = peer.call(
+        "lxmf_send",
+        json!({"destination_hash": our_lxmf, "content": "blocked words", "method": "direct"}),
+    );
+    let blocked_hash = blocked["message_hash"].as_str().unwrap().to_string();
+    peer.wait_for(
+        "lxmf_delivered",
+        &[("message_hash", &blocked_hash)],
+        DEADLINE,
+    );
+    assert!(find(&messages(&app, &bob), "hash", &blocked_hash).is_none());
+    assert!(
+        ws.find(|v| v["lxmf_message"]["hash"] == blocked_hash.as_str())
+            .is_none()
+    );
+
+    // Favourites and custom names.
+    let res = app.send_json(
+        "POST",
+        "/api/v1/favourites/add",
+        &json!({"destination_hash": bob, "display_name": "Bob (fav)", "aspect": "lxmf.delivery"}),
+    );
+    assert_eq!(res.json()["message"], "Favourite has been added!");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/destination/{bob}/custom-display-name/update"),
+        &json!({"display_name": "Bobby"}),
+    );
+    assert_eq!(res.status, 200);
+
+    // Bad bodies are clear 4xx JSON errors.
+    let res = app.send_raw("POST", "/api/v1/lxmf-messages/send", "{nope");
+    assert_eq!(
+        (res.status, res.json()["code"].clone()),
+        (400, json!("bad_request"))
+    );
+    let res = app.send_json("POST", "/api/v1/lxmf-messages/send", &json!({}));
+    assert_eq!(res.json()["error"], "lxmf_message is required");
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"lxmf_message": {"destination_hash": "zz", "content": "x"}}),
+    );
+    assert_eq!(
+        (res.status, res.json()["code"].clone()),
+        (400, json!("send_failed"))
+    );
+    // Nothing is stored for a recipient we never heard an announce from.
+    let nobody = "11".repeat(16);
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"lxmf_message": {"destination_hash": nobody, "content": "x"}}),
+    );
+    assert_eq!(
+        (res.status, res.json()["code"].clone()),
+        (400, json!("send_failed"))
+    );
+    assert!(messages(&app, &nobody).is_empty());
+    let res = app.send_json(
+        "POST",
+        "/api/v1/favourites/add",
+        &json!({"destination_hash": bob}),
+    );
+    assert_eq!(res.status, 422);
+    let res = app.send_json(
+        "POST",
+        "/api/v1/blocked-destinations",
+        &json!({"destination_hash": "nothex"}),
+    );
+    assert_eq!(res.json()["error"], "Invalid destination hash");
+
+    // A restart on the same storage keeps everything (it is all in database.db).
+    let db = storage
+        .join("identities")
+        .join(config["identity_hash"].as_str().unwrap())
+        .join("database.db");
+    assert!(db.is_file());
+    assert_eq!(app.terminate().code(), Some(0));
+    let app = start(&rns, &storage);
+    let t_restart = t0.elapsed();
+    assert_eq!(
+        app.get("/api/v1/config").json()["config"]["display_name"],
+        "Rust Alice"
+    );
+    let list = messages(&app, &bob);
+    assert_eq!(find(&list, "hash", &hash).unwrap()["state"], "delivered");
+    // Paging: newest first, `limit` per page, `before_id` for the next.
+    let newest = &list[0];
+    let page = app
+        .get(&format!("/api/v1/lxmf-messages/conversation/{bob}?limit=1"))
+        .json();
+    assert_eq!(page["lxmf_messages"].as_array().unwrap().len(), 1);
+    assert_eq!(page["lxmf_messages"][0]["id"], newest["id"]);
+    let older = app
+        .get(&format!(
+            "/api/v1/lxmf-messages/conversation/{bob}?limit=1&before_id={}",
+            newest["id"]
+        ))
+        .json();
+    assert_eq!(older["lxmf_messages"][0]["id"], list[1]["id"]);
+    assert!(find(&list, "content", "hi Rust, Bob here").is_some());
+    assert_eq!(list.len(), 2, "{list:?}");
+    let announces = app.get("/api/v1/announces").json();
+    assert!(
+        find(
+            announces["announces"].as_array().unwrap(),
+            "destination_hash",
+            &bob
+        )
+        .is_some()
+    );
+    let blocked = app.get("/api/v1/blocked-destinations").json();
+    assert_eq!(
+        blocked["blocked_destinations"][0]["destination_hash"],
+        bob.as_str()
+    );
+    let favs = app.get("/api/v1/favourites").json();
+    assert_eq!(favs["favourites"][0]["display_name"], "Bob (fav)");
+    let name = app
+        .get(&format!("/api/v1/destination/{bob}/custom-display-name"))
+        .json();
+    assert_eq!(name["custom_display_name"], "Bobby");
+    let convs = app.get("/api/v1/lxmf/conversations").json();
+    assert_eq!(convs["conversations"][0]["custom_display_name"], "Bobby");
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/blocked-destinations/{bob}"))
+            .status,
+        200
+    );
+
+    // With the peer gone a message waits; it can be cancelled and resent,
+    // always on its one row.
+    peer.quit();
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"lxmf_message": {"destination_hash": bob, "content": "are you there?"}}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let waiting = res.json()["lxmf_message"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let row = find(&messages(&app, &bob), "hash", &waiting)
+        .unwrap()
+        .clone();
+    assert_eq!(row["state"], "cancelled");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/resend"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let resent = res.json()["lxmf_message"].clone();
+    assert_eq!(resent["id"], row["id"]);
+    assert_ne!(resent["state"], "cancelled");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/resend"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 400, "only finished messages are resent");
+    let res = app.send_json(
+        "POST",
+        &format!("/api/v1/lxmf-messages/{waiting}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(res.status, 200);
+    let list = messages(&app, &bob);
+    assert_eq!(list.len(), 3, "{list:?}");
+    assert_eq!(find(&list, "hash", &waiting).unwrap()["state"], "cancelled");
+    assert_eq!(app.terminate().code(), Some(0));
+    eprintln!(
+        "timings: announce listed {t_announce:?}, sent+delivered {t_sent:?}, reply stored {t_reply:?}, restarted {t_restart:?}, total {:?}",
+        t0.elapsed()
+    );
+}
