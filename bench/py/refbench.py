@@ -18,6 +18,19 @@ Modes:
       established callback), then sends resources of each size R times over one
       link (time from creating the resource to its completion callback) and
       prints {"link_ms": [...], "resource_s": {"size": [...]}}.
+  lxmf-recv --config DIR --storage DIR
+      An LXMF router with one delivery identity (no stamp cost), announced;
+      prints {"ready": "<delivery destination hex>"} and runs until stdin
+      closes.
+  lxmf-send --config DIR --storage DIR --dest HEX --count N --method M
+      Sends through LXMRouter.handle_outbound, the normal send path, with
+      method direct or opportunistic: one warm-up message, 20 one at a time
+      (unloaded latency), then N submitted at once. Latency runs from
+      handle_outbound to the delivery callback (the proof came back). Prints
+      {"unloaded_ms": [...], "burst_ms": [...], "burst_s": total}.
+  stamp --cost C --rounds R
+      Times LXMF.LXStamper.generate_stamp for R random message ids at cost C
+      and prints {"stamp_s": [...]}.
   idle --config DIR --storage DIR
       Runs RNS and an LXMF router with one delivery identity, announced, prints
       {"ready": true} and runs until stdin closes (the caller reads its RSS).
@@ -135,6 +148,80 @@ def link_client(args):
     say(link_ms=link_ms, resource_s=resource_s)
 
 
+def lxmf_recv(args):
+    import LXMF
+
+    RNS.Reticulum(args.config, loglevel=args.loglevel)
+    router = LXMF.LXMRouter(storagepath=args.storage)
+    delivery = router.register_delivery_identity(RNS.Identity(), display_name="bench-recv")
+    router.register_delivery_callback(lambda message: None)
+    router.announce(delivery.hash)
+    say(ready=delivery.hash.hex())
+    wait_for_stdin_close()
+
+
+def lxmf_send(args):
+    import LXMF
+
+    RNS.Reticulum(args.config, loglevel=args.loglevel)
+    router = LXMF.LXMRouter(storagepath=args.storage)
+    me = router.register_delivery_identity(RNS.Identity(), display_name="bench-send")
+    dest_hash = bytes.fromhex(args.dest)
+    deadline = time.time() + 30
+    RNS.Transport.request_path(dest_hash)
+    while not RNS.Transport.has_path(dest_hash):
+        if time.time() > deadline:
+            say(error="no path")
+            return
+        time.sleep(0.01)
+    identity = RNS.Identity.recall(dest_hash)
+    dest = RNS.Destination(identity, RNS.Destination.OUT, RNS.Destination.SINGLE, "lxmf", "delivery")
+    method = {"direct": LXMF.LXMessage.DIRECT, "opportunistic": LXMF.LXMessage.OPPORTUNISTIC}[args.method]
+
+    def submit(i):
+        done = threading.Event()
+        record = {}
+
+        def delivered(_message, record=record, done=done):
+            record["t"] = time.perf_counter()
+            done.set()
+
+        def failed(_message, done=done):
+            done.set()
+
+        message = LXMF.LXMessage(dest, me, "bench message %d" % i, title="", desired_method=method)
+        message.register_delivery_callback(delivered)
+        message.register_failed_callback(failed)
+        t0 = time.perf_counter()
+        router.handle_outbound(message)
+        return t0, record, done
+
+    def latency_ms(t0, record, done, timeout):
+        if not done.wait(timeout) or "t" not in record:
+            raise RuntimeError("a message was not delivered")
+        return (record["t"] - t0) * 1000.0
+
+    latency_ms(*submit(-1), 60)
+    unloaded = [latency_ms(*submit(-2 - i), 60) for i in range(20)]
+    started = time.perf_counter()
+    sent = [submit(i) for i in range(args.count)]
+    burst = [latency_ms(t0, record, done, 600) for (t0, record, done) in sent]
+    burst_s = max(record["t"] for (_t0, record, _d) in sent) - started
+    say(unloaded_ms=unloaded, burst_ms=burst, burst_s=burst_s)
+
+
+def stamp(args):
+    import LXMF.LXStamper as stamper
+
+    times = []
+    for _ in range(args.rounds):
+        message_id = os.urandom(32)
+        t0 = time.perf_counter()
+        stamper.generate_stamp(message_id, args.cost)
+        times.append(time.perf_counter() - t0)
+    say(stamp_s=times)
+
+
 def idle(args):
     import LXMF
 
@@ -149,8 +236,11 @@ def idle(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["announce-sink", "link-server", "link-client", "idle"])
-    p.add_argument("--config", required=True)
+    p.add_argument(
+        "mode",
+        choices=["announce-sink", "link-server", "link-client", "lxmf-recv", "lxmf-send", "stamp", "idle"],
+    )
+    p.add_argument("--config", default="")
     p.add_argument("--loglevel", type=int, default=2)
     p.add_argument("--count", type=int, default=10000)
     p.add_argument("--timeout", type=float, default=300)
@@ -160,11 +250,16 @@ def main():
     p.add_argument("--sizes", default="")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--storage")
+    p.add_argument("--method", default="direct")
+    p.add_argument("--cost", type=int, default=8)
     args = p.parse_args()
     {
         "announce-sink": announce_sink,
         "link-server": link_server,
         "link-client": link_client,
+        "lxmf-recv": lxmf_recv,
+        "lxmf-send": lxmf_send,
+        "stamp": stamp,
         "idle": idle,
     }[args.mode](args)
     sys.stdout.flush()

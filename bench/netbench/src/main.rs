@@ -2,23 +2,29 @@
 //! the project venv) measured side by side in one run on this machine, over
 //! loopback TCP, printing ratios. Run it through `bench/net.sh` (release build).
 //!
-//! Usage: netbench [--quick] [--ours-only] [--only announces,links,resources,idle]
+//! Usage: netbench [--quick] [--ours-only]
+//!                 [--only announces,links,resources,lxmf,stamps,idle]
 //!        netbench idle-node        (child mode used by the idle measurement)
 
 mod announces;
 mod configs;
 mod idle;
 mod links;
+mod lxmf_bench;
 mod reference;
 mod report;
 
-use report::{Row, median};
+use report::{Row, median, percentile};
 
 struct Plan {
     announces: usize,
     links: usize,
     sizes: Vec<usize>,
     rounds: usize,
+    /// LXMF messages submitted at once.
+    lxmf_messages: usize,
+    /// Stamp costs timed (rounds each).
+    stamp_costs: Vec<(u32, usize)>,
     only: Option<Vec<String>>,
     /// Skip the reference (for profiling our side alone); prints no ratios.
     ours_only: bool,
@@ -38,6 +44,8 @@ fn parse_args() -> Result<Plan, String> {
         links: 200,
         sizes: vec![1 << 20, 10 << 20],
         rounds: 3,
+        lxmf_messages: 500,
+        stamp_costs: vec![(8, 3), (16, 3)],
         only: None,
         ours_only: false,
     };
@@ -50,6 +58,8 @@ fn parse_args() -> Result<Plan, String> {
                 plan.links = 5;
                 plan.sizes = vec![64 << 10];
                 plan.rounds = 1;
+                plan.lxmf_messages = 20;
+                plan.stamp_costs = vec![(4, 1)];
             }
             "--only" => {
                 let list = args.next().ok_or("--only needs a list")?;
@@ -129,6 +139,74 @@ fn run(plan: &Plan) -> Result<Vec<Row>, String> {
                 reference: mb / median(ref_s),
                 unit: "MB/s",
                 higher_is_better: true,
+            });
+        }
+    }
+
+    if plan.wants("lxmf") {
+        for (method, name) in [
+            (lxmf::Method::Direct, "direct"),
+            (lxmf::Method::Opportunistic, "opportunistic"),
+        ] {
+            eprintln!("lxmf {name}: ours ...");
+            let mut ours = lxmf_bench::ours(&rt, plan.lxmf_messages, method)?;
+            let mut reference = if plan.ours_only {
+                lxmf_bench::LxmfResults {
+                    unloaded_ms: Vec::new(),
+                    burst_ms: Vec::new(),
+                    burst_s: f64::NAN,
+                }
+            } else {
+                eprintln!("lxmf {name}: reference ...");
+                lxmf_bench::reference(plan.lxmf_messages, name)?
+            };
+            let n = plan.lxmf_messages;
+            rows.push(Row {
+                what: format!("LXMF {name}: messages/s, {n} at once"),
+                ours: n as f64 / ours.burst_s,
+                reference: n as f64 / reference.burst_s,
+                unit: "/s",
+                higher_is_better: true,
+            });
+            rows.push(Row {
+                what: format!("LXMF {name}: p50 latency, {n} at once"),
+                ours: percentile(&mut ours.burst_ms, 0.5),
+                reference: percentile(&mut reference.burst_ms, 0.5),
+                unit: "ms",
+                higher_is_better: false,
+            });
+            rows.push(Row {
+                what: format!("LXMF {name}: p99 latency, {n} at once"),
+                ours: percentile(&mut ours.burst_ms, 0.99),
+                reference: percentile(&mut reference.burst_ms, 0.99),
+                unit: "ms",
+                higher_is_better: false,
+            });
+            rows.push(Row {
+                what: format!("LXMF {name}: unloaded p50 (20 one by one)"),
+                ours: median(&mut ours.unloaded_ms),
+                reference: median(&mut reference.unloaded_ms),
+                unit: "ms",
+                higher_is_better: false,
+            });
+        }
+    }
+
+    if plan.wants("stamps") {
+        for &(cost, rounds) in &plan.stamp_costs {
+            eprintln!("stamps at cost {cost} ...");
+            let mut ours = lxmf_bench::ours_stamp(cost, rounds);
+            let mut reference = if plan.ours_only {
+                Vec::new()
+            } else {
+                lxmf_bench::reference_stamp(cost, rounds)?
+            };
+            rows.push(Row {
+                what: format!("stamp at cost {cost}, median of {rounds}"),
+                ours: median(&mut ours),
+                reference: median(&mut reference),
+                unit: "s",
+                higher_is_better: false,
             });
         }
     }

@@ -100,6 +100,13 @@ pub struct RouterConfig {
     /// Drop packets to our delivery destinations encrypted to the identity
     /// key instead of a ratchet (the reference's `enforce_ratchets`, off).
     pub enforce_ratchets: bool,
+    /// Messages sent as single packets that may wait for their proofs at
+    /// once, per link (direct) or per recipient (opportunistic); the rest
+    /// wait their turn without using up an attempt. A burst sent all at once
+    /// would overflow the interface's send queue, or have its later proofs
+    /// come back after a link's receipt timeout (a few round trips), failing
+    /// messages that were in fact delivered.
+    pub packet_window: usize,
 }
 
 impl Default for RouterConfig {
@@ -121,6 +128,7 @@ impl Default for RouterConfig {
             max_propagation_nodes: 256,
             ratchets: true,
             enforce_ratchets: false,
+            packet_window: 8,
         }
     }
 }
@@ -353,6 +361,9 @@ pub(crate) enum Stage {
     /// Propagated: the driver is searching the propagation stamp.
     PropagationStamp,
     AwaitLink,
+    /// A single packet waiting for room in its window: keyed by the link id
+    /// (direct) or the recipient's destination hash (opportunistic).
+    AwaitWindow(DestinationHash),
     /// An action is out; the driver's answer is next.
     Transmitting,
     AwaitReceipt(ReceiptId),
@@ -406,6 +417,9 @@ pub struct Router {
     pub(crate) outbound: HashMap<MessageId, Outbound>,
     pub(crate) finished: VecDeque<OutboundStatus>,
     pub(crate) links: HashMap<DestinationHash, OutLink>,
+    /// Messages sent as single packets and their window (the link, or the
+    /// recipient for opportunistic ones; see `RouterConfig::packet_window`).
+    pub(crate) packet_sending: HashMap<MessageId, DestinationHash>,
     pub(crate) seen: VecDeque<MessageId>,
     pub(crate) seen_set: std::collections::HashSet<MessageId>,
     pub(crate) actions: VecDeque<Action>,
@@ -433,6 +447,7 @@ impl Router {
             outbound: HashMap::new(),
             finished: VecDeque::new(),
             links: HashMap::new(),
+            packet_sending: HashMap::new(),
             seen: VecDeque::new(),
             seen_set: std::collections::HashSet::new(),
             actions: VecDeque::new(),

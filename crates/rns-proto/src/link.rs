@@ -42,7 +42,7 @@ use rns_wire::constants::{MTU, link_mdu};
 use rns_wire::link::{LinkMode, check_close, encode_close, link_packet};
 use rns_wire::packet::{Context, Packet, PacketType};
 
-pub use delivery::MAX_RECEIPTS;
+pub use delivery::{MAX_RECEIPTS, MIN_RECEIPT_TIMEOUT};
 pub use event::{
     LinkAction, LinkError, LinkEvent, LinkState, LinkStats, ProofStrategy, RequestFailure,
     TeardownReason,

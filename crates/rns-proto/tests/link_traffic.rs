@@ -8,8 +8,8 @@ use link_support::{Net, Setup, Side};
 use rns_crypto::{PacketHash, PrivateIdentity};
 use rns_msgpack::Value;
 use rns_proto::link::{
-    LinkError, LinkEvent, LinkState, MAX_PENDING_REQUESTS, MAX_RECEIPTS, ProofStrategy,
-    RequestFailure, RequestId,
+    LinkError, LinkEvent, LinkState, MAX_PENDING_REQUESTS, MAX_RECEIPTS, MIN_RECEIPT_TIMEOUT,
+    ProofStrategy, RequestFailure, RequestId,
 };
 use rns_wire::request::path_hash;
 
@@ -91,7 +91,7 @@ fn unproved_data_fails_its_receipt() {
             l.send(now, b"unproved", out, rng)
         })
         .unwrap();
-    let timeout = net.link(Side::B).rtt().unwrap() * 6.0;
+    let timeout = (net.link(Side::B).rtt().unwrap() * 6.0).max(MIN_RECEIPT_TIMEOUT);
     assert_eq!(net.link(Side::B).next_deadline(), Some(sent_at + timeout));
     net.run_for(timeout + 0.001);
     let id = net.link(Side::B).id();

@@ -76,7 +76,7 @@ impl Router {
 
     /// Cancels a message that has not been delivered yet. Returns false if
     /// the message is unknown or already finished.
-    pub fn cancel(&mut self, _now: f64, id: &MessageId) -> bool {
+    pub fn cancel(&mut self, now: f64, id: &MessageId) -> bool {
         let Some(m) = self.outbound.get(id) else {
             return false;
         };
@@ -88,7 +88,11 @@ impl Router {
             }
             _ => {}
         }
+        let window = self.packet_sending.get(id).copied();
         self.finish(id, State::Cancelled);
+        if let Some(link) = window {
+            self.refill_window(now, &link);
+        }
         true
     }
 
@@ -149,7 +153,12 @@ impl Router {
         }
         match m.method {
             Method::Opportunistic => {
+                if self.packets_in_flight(&dest) >= self.config.packet_window.max(1) {
+                    self.set_stage(&id, Stage::AwaitWindow(dest));
+                    return;
+                }
                 let data = opportunistic_data(m.packed.packed()).to_vec();
+                self.packet_sending.insert(id, dest);
                 self.start_transmission(&id, State::Sending);
                 self.actions.push_back(Action::SendPacket {
                     message: id,
@@ -202,10 +211,19 @@ impl Router {
         };
         let rep = m.representation;
         let dest = m.target();
+        if rep != Representation::Resource
+            && self.packets_in_flight(&link) >= self.config.packet_window.max(1)
+        {
+            self.set_stage(&id, Stage::AwaitWindow(link));
+            return;
+        }
         if let Some(l) = self.links.get_mut(&dest) {
             l.last_used = now;
         }
         self.start_transmission(&id, State::Sending);
+        if rep != Representation::Resource {
+            self.packet_sending.insert(id, link);
+        }
         self.actions.push_back(match rep {
             Representation::Resource => Action::SendResource {
                 message: id,
@@ -219,6 +237,53 @@ impl Router {
                 data,
             },
         });
+    }
+
+    /// Packets in window `key` sent and not yet proved (or failed). Entries
+    /// of messages that moved on some other way are not counted (and are
+    /// dropped in `finish`).
+    fn packets_in_flight(&self, key: &DestinationHash) -> usize {
+        self.packet_sending
+            .iter()
+            .filter(|(id, k)| {
+                *k == key
+                    && self.outbound.get(id).is_some_and(|m| {
+                        matches!(
+                            m.stage,
+                            Stage::Transmitting
+                                | Stage::AwaitLinkProof(..)
+                                | Stage::AwaitReceipt(_)
+                        )
+                    })
+            })
+            .count()
+    }
+
+    /// A packet in window `key` is done (proved, failed or gone): the oldest
+    /// messages waiting for the window go out.
+    fn refill_window(&mut self, now: f64, key: &DestinationHash) {
+        let window = self.config.packet_window.max(1);
+        let mut waiting: Vec<(u64, MessageId)> = self
+            .outbound
+            .iter()
+            .filter(|(_, m)| m.stage == Stage::AwaitWindow(*key))
+            .map(|(id, m)| (m.seq, *id))
+            .collect();
+        waiting.sort_unstable();
+        let room = window.saturating_sub(self.packets_in_flight(key));
+        for (_, id) in waiting.into_iter().take(room) {
+            let Some(m) = self.outbound.get_mut(&id) else {
+                continue;
+            };
+            if m.method == Method::Opportunistic {
+                m.stage = Stage::Queued;
+                m.next_attempt = now;
+                self.process(now, id);
+            } else {
+                let compress = self.peers.get(&m.target()).is_none_or(|p| p.compression);
+                self.send_on_link(now, id, *key, compress);
+            }
+        }
     }
 
     fn start_transmission(&mut self, id: &MessageId, state: State) {
@@ -274,6 +339,7 @@ impl Router {
 
     /// Final state: report, remember briefly, forget.
     pub(crate) fn finish(&mut self, id: &MessageId, state: State) {
+        self.packet_sending.remove(id);
         let Some(mut m) = self.outbound.remove(id) else {
             return;
         };
@@ -329,7 +395,13 @@ impl Router {
                 m.state = State::Sent;
                 self.emit_status(id);
             }
-            Err(e) => self.action_failed(now, id, e),
+            Err(e) => {
+                let window = self.packet_sending.remove(id);
+                self.action_failed(now, id, e);
+                if let Some(key) = window {
+                    self.refill_window(now, &key);
+                }
+            }
         }
     }
 
@@ -368,10 +440,14 @@ impl Router {
         let Some(id) = self.find(|s| *s == Stage::AwaitReceipt(*receipt)) else {
             return;
         };
+        let window = self.packet_sending.remove(&id);
         if delivered {
             self.delivered(now, &id);
         } else {
             self.retry(now, &id);
+        }
+        if let Some(key) = window {
+            self.refill_window(now, &key);
         }
     }
 
@@ -452,7 +528,9 @@ impl Router {
             .iter()
             .filter_map(|(id, m)| {
                 let on_link = match m.stage {
-                    Stage::AwaitLinkProof(l, _) | Stage::AwaitResource(l, _) => l == *link,
+                    Stage::AwaitLinkProof(l, _)
+                    | Stage::AwaitResource(l, _)
+                    | Stage::AwaitWindow(l) => l == *link,
                     Stage::AwaitLink => m.target() == dest,
                     _ => false,
                 };
@@ -460,6 +538,7 @@ impl Router {
             })
             .collect();
         hit.sort_unstable_by_key(|h| h.0);
+        self.packet_sending.retain(|_, l| l != link);
         for (_, id, never_sent) in hit {
             if never_sent && let Some(m) = self.outbound.get_mut(&id) {
                 // The link failing is the attempt.
@@ -488,7 +567,11 @@ impl Router {
                 m.state = State::Sent;
                 self.emit_status(id);
             }
-            Err(e) => self.action_failed(now, id, e),
+            Err(e) => {
+                self.packet_sending.remove(id);
+                self.action_failed(now, id, e);
+                self.refill_window(now, link);
+            }
         }
     }
 
@@ -503,11 +586,13 @@ impl Router {
         let Some(id) = self.find(|s| *s == Stage::AwaitLinkProof(*link, *packet)) else {
             return;
         };
+        self.packet_sending.remove(&id);
         if delivered {
             self.delivered(now, &id);
         } else {
             self.retry(now, &id);
         }
+        self.refill_window(now, link);
     }
 
     pub fn handle_resource_started(
