@@ -417,9 +417,6 @@ pub struct Router {
     pub(crate) outbound: HashMap<MessageId, Outbound>,
     pub(crate) finished: VecDeque<OutboundStatus>,
     pub(crate) links: HashMap<DestinationHash, OutLink>,
-    /// Messages sent as single packets and their window (the link, or the
-    /// recipient for opportunistic ones; see `RouterConfig::packet_window`).
-    pub(crate) packet_sending: HashMap<MessageId, DestinationHash>,
     pub(crate) seen: VecDeque<MessageId>,
     pub(crate) seen_set: std::collections::HashSet<MessageId>,
     pub(crate) actions: VecDeque<Action>,
@@ -447,7 +444,6 @@ impl Router {
             outbound: HashMap::new(),
             finished: VecDeque::new(),
             links: HashMap::new(),
-            packet_sending: HashMap::new(),
             seen: VecDeque::new(),
             seen_set: std::collections::HashSet::new(),
             actions: VecDeque::new(),

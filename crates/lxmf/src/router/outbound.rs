@@ -88,7 +88,7 @@ impl Router {
             }
             _ => {}
         }
-        let window = self.packet_sending.get(id).copied();
+        let window = self.window_key(m);
         self.finish(id, State::Cancelled);
         if let Some(link) = window {
             self.refill_window(now, &link);
@@ -158,7 +158,6 @@ impl Router {
                     return;
                 }
                 let data = opportunistic_data(m.packed.packed()).to_vec();
-                self.packet_sending.insert(id, dest);
                 self.start_transmission(&id, State::Sending);
                 self.actions.push_back(Action::SendPacket {
                     message: id,
@@ -203,27 +202,24 @@ impl Router {
         let Some(m) = self.outbound.get(&id) else {
             return;
         };
-        let data = match (&m.method, &m.container, &m.pn_stamp) {
-            (Method::Propagated, Some(container), Some((_, stamp))) => {
-                crate::propagation::submission(now, &[[&container[..], &stamp[..]].concat()])
-            }
-            _ => m.packed.packed().to_vec(),
-        };
         let rep = m.representation;
-        let dest = m.target();
         if rep != Representation::Resource
             && self.packets_in_flight(&link) >= self.config.packet_window.max(1)
         {
             self.set_stage(&id, Stage::AwaitWindow(link));
             return;
         }
+        let data = match (&m.method, &m.container, &m.pn_stamp) {
+            (Method::Propagated, Some(container), Some((_, stamp))) => {
+                crate::propagation::submission(now, &[[&container[..], &stamp[..]].concat()])
+            }
+            _ => m.packed.packed().to_vec(),
+        };
+        let dest = m.target();
         if let Some(l) = self.links.get_mut(&dest) {
             l.last_used = now;
         }
         self.start_transmission(&id, State::Sending);
-        if rep != Representation::Resource {
-            self.packet_sending.insert(id, link);
-        }
         self.actions.push_back(match rep {
             Representation::Resource => Action::SendResource {
                 message: id,
@@ -239,22 +235,25 @@ impl Router {
         });
     }
 
-    /// Packets in window `key` sent and not yet proved (or failed). Entries
-    /// of messages that moved on some other way are not counted (and are
-    /// dropped in `finish`).
+    /// The window a message's single packet counts against: its link (direct
+    /// or propagated), or its recipient (opportunistic). None for resources.
+    fn window_key(&self, m: &Outbound) -> Option<DestinationHash> {
+        match (m.method, m.representation) {
+            (_, Representation::Resource) => None,
+            (Method::Opportunistic, _) => Some(m.target()),
+            _ => self.links.get(&m.target()).and_then(|l| l.link),
+        }
+    }
+
+    /// Packets in window `key` sent and not yet proved (or failed).
     fn packets_in_flight(&self, key: &DestinationHash) -> usize {
-        self.packet_sending
-            .iter()
-            .filter(|(id, k)| {
-                *k == key
-                    && self.outbound.get(id).is_some_and(|m| {
-                        matches!(
-                            m.stage,
-                            Stage::Transmitting
-                                | Stage::AwaitLinkProof(..)
-                                | Stage::AwaitReceipt(_)
-                        )
-                    })
+        self.outbound
+            .values()
+            .filter(|m| {
+                matches!(
+                    m.stage,
+                    Stage::Transmitting | Stage::AwaitLinkProof(..) | Stage::AwaitReceipt(_)
+                ) && self.window_key(m).as_ref() == Some(key)
             })
             .count()
     }
@@ -339,7 +338,6 @@ impl Router {
 
     /// Final state: report, remember briefly, forget.
     pub(crate) fn finish(&mut self, id: &MessageId, state: State) {
-        self.packet_sending.remove(id);
         let Some(mut m) = self.outbound.remove(id) else {
             return;
         };
@@ -386,17 +384,19 @@ impl Router {
         id: &MessageId,
         result: Result<ReceiptId, ActionError>,
     ) {
-        let Some(m) = self.outbound.get_mut(id) else {
+        let Some(m) = self.outbound.get(id) else {
             return;
         };
+        let window = self.window_key(m);
         match result {
             Ok(receipt) => {
-                m.stage = Stage::AwaitReceipt(receipt);
-                m.state = State::Sent;
+                self.set_stage(id, Stage::AwaitReceipt(receipt));
+                if let Some(m) = self.outbound.get_mut(id) {
+                    m.state = State::Sent;
+                }
                 self.emit_status(id);
             }
             Err(e) => {
-                let window = self.packet_sending.remove(id);
                 self.action_failed(now, id, e);
                 if let Some(key) = window {
                     self.refill_window(now, &key);
@@ -440,7 +440,7 @@ impl Router {
         let Some(id) = self.find(|s| *s == Stage::AwaitReceipt(*receipt)) else {
             return;
         };
-        let window = self.packet_sending.remove(&id);
+        let window = self.outbound.get(&id).and_then(|m| self.window_key(m));
         if delivered {
             self.delivered(now, &id);
         } else {
@@ -538,7 +538,6 @@ impl Router {
             })
             .collect();
         hit.sort_unstable_by_key(|h| h.0);
-        self.packet_sending.retain(|_, l| l != link);
         for (_, id, never_sent) in hit {
             if never_sent && let Some(m) = self.outbound.get_mut(&id) {
                 // The link failing is the attempt.
@@ -568,7 +567,6 @@ impl Router {
                 self.emit_status(id);
             }
             Err(e) => {
-                self.packet_sending.remove(id);
                 self.action_failed(now, id, e);
                 self.refill_window(now, link);
             }
@@ -586,7 +584,6 @@ impl Router {
         let Some(id) = self.find(|s| *s == Stage::AwaitLinkProof(*link, *packet)) else {
             return;
         };
-        self.packet_sending.remove(&id);
         if delivered {
             self.delivered(now, &id);
         } else {

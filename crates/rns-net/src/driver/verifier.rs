@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 #[derive(Debug)]
 pub(crate) struct Verifier {
-    /// Dropped first on shutdown: the threads end when it closes.
-    jobs: Option<std_mpsc::Sender<VerifyJob>>,
+    /// The threads end when this is dropped (with the actor).
+    jobs: std_mpsc::Sender<VerifyJob>,
     pub(crate) results: mpsc::Receiver<VerifiedJob>,
 }
 
@@ -36,24 +36,12 @@ impl Verifier {
                 started += 1;
             }
         }
-        (started > 0).then_some(Verifier {
-            jobs: Some(jobs),
-            results,
-        })
+        (started > 0).then_some(Verifier { jobs, results })
     }
 
     /// Hands a job to the threads; gives it back if they are gone.
     pub(crate) fn submit(&self, job: VerifyJob) -> Option<VerifyJob> {
-        match &self.jobs {
-            Some(jobs) => jobs.send(job).err().map(|e| e.0),
-            None => Some(job),
-        }
-    }
-}
-
-impl Drop for Verifier {
-    fn drop(&mut self) {
-        self.jobs = None;
+        self.jobs.send(job).err().map(|e| e.0)
     }
 }
 
