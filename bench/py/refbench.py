@@ -154,7 +154,15 @@ def lxmf_recv(args):
     RNS.Reticulum(args.config, loglevel=args.loglevel)
     router = LXMF.LXMRouter(storagepath=args.storage)
     delivery = router.register_delivery_identity(RNS.Identity(), display_name="bench-recv")
-    router.register_delivery_callback(lambda message: None)
+
+    def received(message):
+        # The unloaded messages (numbered -2 and below) report when they
+        # arrived, on the wall clock the sender also reads.
+        number = int(message.content_as_string().rsplit(" ", 1)[-1])
+        if number <= -2:
+            say(arrived=number, at=time.time())
+
+    router.register_delivery_callback(received)
     router.announce(delivery.hash)
     say(ready=delivery.hash.hex())
     wait_for_stdin_close()
@@ -192,6 +200,7 @@ def lxmf_send(args):
         message = LXMF.LXMessage(dest, me, "bench message %d" % i, title="", desired_method=method)
         message.register_delivery_callback(delivered)
         message.register_failed_callback(failed)
+        record["wall"] = time.time()
         t0 = time.perf_counter()
         router.handle_outbound(message)
         return t0, record, done
@@ -202,12 +211,16 @@ def lxmf_send(args):
         return (record["t"] - t0) * 1000.0
 
     latency_ms(*submit(-1), 60)
-    unloaded = [latency_ms(*submit(-2 - i), 60) for i in range(20)]
+    unloaded, unloaded_sent_at = [], {}
+    for i in range(20):
+        t0, record, done = submit(-2 - i)
+        unloaded.append(latency_ms(t0, record, done, 60))
+        unloaded_sent_at[str(-2 - i)] = record["wall"]
     started = time.perf_counter()
     sent = [submit(i) for i in range(args.count)]
     burst = [latency_ms(t0, record, done, 600) for (t0, record, done) in sent]
     burst_s = max(record["t"] for (_t0, record, _d) in sent) - started
-    say(unloaded_ms=unloaded, burst_ms=burst, burst_s=burst_s)
+    say(unloaded_ms=unloaded, unloaded_sent_at=unloaded_sent_at, burst_ms=burst, burst_s=burst_s)
 
 
 def stamp(args):

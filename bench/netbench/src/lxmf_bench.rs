@@ -24,6 +24,11 @@ use crate::reference::RefProc;
 /// What one side measured.
 pub struct LxmfResults {
     pub unloaded_ms: Vec<f64>,
+    /// The unloaded messages again, from handing one over until the
+    /// recipient's router delivered it to its application: without the way
+    /// back of the proof (and the hold of proofs, see rns-proto's
+    /// `response_hold.rs`).
+    pub unloaded_arrival_ms: Vec<f64>,
     pub burst_ms: Vec<f64>,
     pub burst_s: f64,
 }
@@ -119,6 +124,9 @@ pub fn ours(
             .map_err(|e| e.to_string())?;
         let config = RouterConfig {
             max_outbound: count + 64,
+            // Kept so a state asked for after the event stream lagged is
+            // still known (a forgotten one would look undelivered).
+            finished_capacity: count + 64,
             ..RouterConfig::default()
         };
         let recv = LxmfRouter::start(server.clone(), config.clone());
@@ -146,6 +154,26 @@ pub fn ours(
             .map_err(|e| e.to_string())?;
 
         let mut events = send.subscribe();
+        // When each message reached the recipient's application.
+        let arrivals = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
+        let mut inbound = recv.subscribe();
+        let recorder = {
+            let arrivals = arrivals.clone();
+            tokio::spawn(async move {
+                loop {
+                    match inbound.recv().await {
+                        Ok(RouterEvent::Received(r)) => {
+                            let at = Instant::now();
+                            if let Ok(mut map) = arrivals.lock() {
+                                map.insert(*r.message.message_id(), at);
+                            }
+                        }
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            })
+        };
         let one = |i: usize| {
             let (send, m) = (send.clone(), message(to, from, i));
             async move {
@@ -155,6 +183,7 @@ pub fn ours(
             }
         };
         let mut unloaded_ms = Vec::new();
+        let mut unloaded_arrival_ms = Vec::new();
         for i in 0..21 {
             let (id, t0) = one(i).await?;
             let done = delivered(&send, &mut events, HashMap::from([(id, t0)]))
@@ -162,8 +191,14 @@ pub fn ours(
                 .map_err(|e| format!("message {i} one by one: {e}"))?;
             if i > 0 {
                 unloaded_ms.extend(done.iter().map(|(a, b)| (*b - *a).as_secs_f64() * 1000.0));
+                // The recipient's event precedes its proof, so it is there.
+                let arrived = arrivals.lock().ok().and_then(|m| m.get(&id).copied());
+                if let Some(at) = arrived {
+                    unloaded_arrival_ms.push((at - t0).as_secs_f64() * 1000.0);
+                }
             }
         }
+        recorder.abort();
         let started = Instant::now();
         let mut pending = HashMap::new();
         for i in 0..count {
@@ -187,6 +222,7 @@ pub fn ours(
         server.shutdown().await;
         Ok(LxmfResults {
             unloaded_ms,
+            unloaded_arrival_ms,
             burst_ms,
             burst_s,
         })
@@ -238,8 +274,21 @@ pub fn reference(count: usize, method: &str) -> Result<LxmfResults, String> {
             .filter_map(|v| v.as_f64())
             .collect())
     };
+    // The receiver reported each unloaded message's arrival (wall clock).
+    let mut unloaded_arrival_ms = Vec::new();
+    for _ in 0..out["unloaded_ms"].as_array().map_or(0, Vec::len) {
+        let arrived = recv.next(Duration::from_secs(10))?;
+        let number = arrived["arrived"].as_i64().unwrap_or_default().to_string();
+        if let (Some(at), Some(sent)) = (
+            arrived["at"].as_f64(),
+            out["unloaded_sent_at"][number.as_str()].as_f64(),
+        ) {
+            unloaded_arrival_ms.push((at - sent) * 1000.0);
+        }
+    }
     let results = LxmfResults {
         unloaded_ms: list("unloaded_ms")?,
+        unloaded_arrival_ms,
         burst_ms: list("burst_ms")?,
         burst_s: out["burst_s"].as_f64().unwrap_or(f64::NAN),
     };

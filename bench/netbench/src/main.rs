@@ -153,6 +153,7 @@ fn run(plan: &Plan) -> Result<Vec<Row>, String> {
             let mut reference = if plan.ours_only {
                 lxmf_bench::LxmfResults {
                     unloaded_ms: Vec::new(),
+                    unloaded_arrival_ms: Vec::new(),
                     burst_ms: Vec::new(),
                     burst_s: f64::NAN,
                 }
@@ -186,6 +187,13 @@ fn run(plan: &Plan) -> Result<Vec<Row>, String> {
                 what: format!("LXMF {name}: unloaded p50 (20 one by one)"),
                 ours: median(&mut ours.unloaded_ms),
                 reference: median(&mut reference.unloaded_ms),
+                unit: "ms",
+                higher_is_better: false,
+            });
+            rows.push(Row {
+                what: format!("LXMF {name}: unloaded p50 until the recipient has it"),
+                ours: median(&mut ours.unloaded_arrival_ms),
+                reference: median(&mut reference.unloaded_arrival_ms),
                 unit: "ms",
                 higher_is_better: false,
             });

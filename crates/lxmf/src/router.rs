@@ -105,8 +105,20 @@ pub struct RouterConfig {
     /// wait their turn without using up an attempt. A burst sent all at once
     /// would overflow the interface's send queue, or have its later proofs
     /// come back after a link's receipt timeout (a few round trips), failing
-    /// messages that were in fact delivered.
+    /// messages that were in fact delivered. This careful window is for
+    /// recipients without a link and for links that were slow to come up.
     pub packet_window: usize,
+    /// The window on a link that came up within [`fast_link_setup`] seconds:
+    /// there the round trip is latency rather than airtime, so a deeper
+    /// window neither queues up the interface nor outlasts the receipt
+    /// timeout, and a burst is no longer paced by the recipient's proofs.
+    ///
+    /// [`fast_link_setup`]: Self::fast_link_setup
+    pub fast_link_packet_window: usize,
+    /// Seconds from opening a link to its coming up under which the link
+    /// counts as fast (a LoRa hop takes seconds; TCP, even across the
+    /// world, well under this).
+    pub fast_link_setup: f64,
 }
 
 impl Default for RouterConfig {
@@ -129,6 +141,8 @@ impl Default for RouterConfig {
             ratchets: true,
             enforce_ratchets: false,
             packet_window: 8,
+            fast_link_packet_window: 32,
+            fast_link_setup: 0.25,
         }
     }
 }
@@ -406,6 +420,8 @@ pub(crate) struct OutLink {
     pub(crate) established: bool,
     pub(crate) opened_at: f64,
     pub(crate) last_used: f64,
+    /// Seconds the link took to come up, once it has.
+    pub(crate) setup_time: Option<f64>,
 }
 
 /// The router core. See the module docs.

@@ -153,7 +153,7 @@ impl Router {
         }
         match m.method {
             Method::Opportunistic => {
-                if self.packets_in_flight(&dest) >= self.config.packet_window.max(1) {
+                if self.packets_in_flight(&dest) >= self.window(&dest) {
                     self.set_stage(&id, Stage::AwaitWindow(dest));
                     return;
                 }
@@ -189,6 +189,7 @@ impl Router {
                         established: false,
                         opened_at: now,
                         last_used: now,
+                        setup_time: None,
                     },
                 );
                 self.actions
@@ -203,9 +204,7 @@ impl Router {
             return;
         };
         let rep = m.representation;
-        if rep != Representation::Resource
-            && self.packets_in_flight(&link) >= self.config.packet_window.max(1)
-        {
+        if rep != Representation::Resource && self.packets_in_flight(&link) >= self.window(&link) {
             self.set_stage(&id, Stage::AwaitWindow(link));
             return;
         }
@@ -245,6 +244,22 @@ impl Router {
         }
     }
 
+    /// How many packets window `key` (a link, or an opportunistic
+    /// recipient) holds: the fast window on a link that came up fast.
+    fn window(&self, key: &DestinationHash) -> usize {
+        let fast = self.links.values().any(|l| {
+            l.link.as_ref() == Some(key)
+                && l.setup_time
+                    .is_some_and(|t| t < self.config.fast_link_setup)
+        });
+        let window = if fast {
+            self.config.fast_link_packet_window
+        } else {
+            self.config.packet_window
+        };
+        window.max(1)
+    }
+
     /// Packets in window `key` sent and not yet proved (or failed).
     fn packets_in_flight(&self, key: &DestinationHash) -> usize {
         self.outbound
@@ -261,7 +276,7 @@ impl Router {
     /// A packet in window `key` is done (proved, failed or gone): the oldest
     /// messages waiting for the window go out.
     fn refill_window(&mut self, now: f64, key: &DestinationHash) {
-        let window = self.config.packet_window.max(1);
+        let window = self.window(key);
         let mut waiting: Vec<(u64, MessageId)> = self
             .outbound
             .iter()
@@ -502,6 +517,7 @@ impl Router {
         };
         l.established = true;
         l.last_used = now;
+        l.setup_time = Some(now - l.opened_at);
         let dest = *dest;
         let compress = self.peers.get(&dest).is_none_or(|p| p.compression);
         for id in self.waiting_for_link(&dest) {

@@ -1,30 +1,52 @@
-//! Single packets go out one window at a time (`RouterConfig::packet_window`).
+//! Single packets go out one window at a time (`RouterConfig::packet_window`,
+//! or `fast_link_packet_window` on a link that came up fast).
 
 use super::*;
 
-#[test]
-fn a_burst_of_link_packets_goes_out_one_window_at_a_time() {
-    let mut s = setup();
-    announce(&mut s, T0, None);
-    let ids: Vec<MessageId> = (0..20u8)
+fn link_packets_sent(acts: Vec<Action>) -> Vec<MessageId> {
+    acts.into_iter()
+        .filter_map(|a| match a {
+            Action::SendLinkPacket { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `count` direct messages submitted, then a link that takes `setup`
+/// seconds to come up.
+fn burst_on_link(s: &mut Setup, count: u8, setup: f64) -> (Vec<MessageId>, DestinationHash) {
+    announce(s, T0, None);
+    let ids: Vec<MessageId> = (0..count)
         .map(|i| {
             s.router
-                .submit(T0, message(&s, &[i; 10]), Method::Direct)
+                .submit(T0, message(s, &[i; 10]), Method::Direct)
                 .unwrap()
         })
         .collect();
     let link = DestinationHash([9; 16]);
     actions(&mut s.router);
     s.router.handle_link_opening(T0, &s.peer, Ok(link));
-    s.router.handle_link_established(T0, &link);
-    let sent = |acts: Vec<Action>| -> Vec<MessageId> {
-        acts.into_iter()
-            .filter_map(|a| match a {
-                Action::SendLinkPacket { message, .. } => Some(message),
-                _ => None,
-            })
-            .collect()
-    };
+    s.router.handle_link_established(T0 + setup, &link);
+    (ids, link)
+}
+
+#[test]
+fn a_link_that_came_up_fast_gets_the_deeper_window() {
+    let config = RouterConfig::default();
+    assert!(config.fast_link_packet_window > config.packet_window);
+    let mut s = setup();
+    let count = config.fast_link_packet_window as u8 + 5;
+    let (ids, _) = burst_on_link(&mut s, count, 0.01);
+    let first = link_packets_sent(actions(&mut s.router));
+    assert_eq!(first, ids[..config.fast_link_packet_window].to_vec());
+}
+
+#[test]
+fn a_burst_of_link_packets_goes_out_one_window_at_a_time() {
+    let mut s = setup();
+    // A link that took a second to come up (a slow radio hop).
+    let (ids, link) = burst_on_link(&mut s, 20, 1.0);
+    let sent = link_packets_sent;
     let window = RouterConfig::default().packet_window;
     let first = sent(actions(&mut s.router));
     assert_eq!(
