@@ -9,6 +9,8 @@
 //!   lines (commands, replies, events); see `docs/interop.md`.
 //! * [`Rnsd`] runs the reference daemon (`rnsd`) as a shared instance or a
 //!   transport node.
+//! * [`Meeting`] puts our node and one peer on a network of a [`Topology`]
+//!   (direct TCP, or through an `rnsd` shared instance).
 //! * [`TempDir`], [`free_port`], [`wait_until`], [`gen_bytes`] and the hex /
 //!   tagged-value helpers glue tests together.
 //!
@@ -34,11 +36,13 @@ mod config;
 mod peer;
 mod rnsd;
 mod tap;
+mod topology;
 
 pub use config::{Interface, RnsConfig, SharedInstance};
 pub use peer::{DEFAULT_TIMEOUT, PyPeer, event_matches};
 pub use rnsd::Rnsd;
 pub use tap::{Direction, Frame, FrameTap};
+pub use topology::{Meeting, Topology};
 
 use std::collections::BTreeSet;
 use std::io::Read as _;

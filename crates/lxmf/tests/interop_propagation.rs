@@ -4,9 +4,11 @@
 //! and get it; a second sync takes in nothing twice; paper URIs both ways; an
 //! unreachable node fails with a reason. Also, without a node: tickets both
 //! ways, and our inbound delivery limit refusing the reference's message.
+//! Propagation and tickets run over direct TCP and through a Python `rnsd`.
 //!
-//! Propagation topology: lxmd's own Reticulum is a transport node with a TCP server on
-//! 127.0.0.1; the Python peer and our node are TCP clients of it. lxmd's
+//! Propagation topologies: lxmd's own Reticulum is a transport node with a
+//! TCP server on 127.0.0.1 and the Python peer and our node are TCP clients
+//! of it; or all three are clients of an `rnsd` shared instance. lxmd's
 //! identity is written beforehand, so we know its `lxmf.propagation` hash and
 //! ask for a path instead of waiting for its first announce.
 //!
@@ -20,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use interop::{
-    PyPeer, RnsConfig, TempDir, field, free_port, from_hex, to_hex, venv_bin, wait_until,
+    Meeting, PyPeer, RnsConfig, Rnsd, SharedInstance, TempDir, Topology, field, free_port,
+    from_hex, to_hex, venv_bin, wait_until,
 };
 use lxmf::delivery::propagation_destination;
 use lxmf::driver::LxmfRouter;
@@ -45,14 +48,11 @@ struct Lxmd {
 }
 
 impl Lxmd {
-    /// Starts lxmd with stamp cost 13 (the lowest a node may ask) on a
-    /// transport Reticulum serving TCP on `port`.
-    fn spawn(dir: &std::path::Path, port: u16) -> Lxmd {
-        let rns = RnsConfig::new(dir.join("rns"))
-            .transport(true)
-            .ingress_control(false)
-            .tcp_server(port)
-            .write();
+    /// Starts lxmd with stamp cost 13 (the lowest a node may ask) on the
+    /// Reticulum of `rns` (under `dir`); when that serves TCP, returns once
+    /// it listens.
+    fn spawn(dir: &std::path::Path, rns: RnsConfig) -> Lxmd {
+        let rns = rns.write();
         let conf = dir.join("lxmd");
         std::fs::create_dir_all(&conf).unwrap();
         std::fs::write(
@@ -79,8 +79,10 @@ impl Lxmd {
             .env("PYTHONUNBUFFERED", "1")
             .spawn()
             .unwrap();
-        let up = wait_until(WAIT, || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        let up = rns.tcp_server_ports().iter().all(|&port| {
+            wait_until(WAIT, || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            })
         });
         let d = Lxmd {
             child,
@@ -274,18 +276,76 @@ fn py_message(py: &PyPeer, content: &str) -> Option<Json> {
         .find(|e| e["event"] == "lxmf_message" && e["content"] == json!(content))
 }
 
+/// The propagation test's network: lxmd, the Python peer and our node's
+/// config. Over direct TCP lxmd's Reticulum is a transport node serving TCP
+/// and the others are its clients; through rnsd all three are clients of a
+/// Python `rnsd` shared instance.
+struct PropagationNet {
+    peer: PyPeer,
+    lxmd: Lxmd,
+    ours: RnsConfig,
+    _rnsd: Option<Rnsd>,
+}
+
+fn propagation_net(tmp: &TempDir, topology: Topology) -> PropagationNet {
+    match topology {
+        Topology::DirectTcp => {
+            let port = free_port();
+            let rns = RnsConfig::new(tmp.join("node").join("rns"))
+                .transport(true)
+                .ingress_control(false)
+                .tcp_server(port);
+            let lxmd = Lxmd::spawn(&tmp.join("node"), rns);
+            let peer =
+                PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
+            let ours = RnsConfig::new(tmp.join("ours")).tcp_client(port);
+            PropagationNet {
+                peer,
+                lxmd,
+                ours,
+                _rnsd: None,
+            }
+        }
+        Topology::SharedRnsd => {
+            let instance = SharedInstance::unique_unix();
+            let rnsd = Rnsd::spawn(&RnsConfig::new(tmp.join("rnsd")).shared(instance.clone()));
+            let rns = RnsConfig::shared_client(tmp.join("node").join("rns"), &instance);
+            let lxmd = Lxmd::spawn(&tmp.join("node"), rns);
+            let peer =
+                PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("py"), &instance).write());
+            let ours = RnsConfig::shared_client(tmp.join("ours"), &instance);
+            PropagationNet {
+                peer,
+                lxmd,
+                ours,
+                _rnsd: Some(rnsd),
+            }
+        }
+    }
+}
+
 #[test]
-fn propagated_both_ways_through_lxmd() {
+fn propagated_both_ways_through_lxmd_over_tcp() {
+    propagated_both_ways("lxmf-prop", Topology::DirectTcp);
+}
+
+#[test]
+fn propagated_both_ways_through_lxmd_and_rnsd() {
+    propagated_both_ways("lxmf-prop-shared", Topology::SharedRnsd);
+}
+
+/// We upload and Python syncs; Python uploads and we sync; a second sync
+/// takes in nothing twice; paper both ways; the node's answer to a bad stamp.
+fn propagated_both_ways(tag: &str, topology: Topology) {
     let started = Instant::now();
-    let tmp = TempDir::new("lxmf-prop");
-    let port = free_port();
-    let lxmd = Lxmd::spawn(&tmp.join("node"), port);
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
-    let ours = Ours::start(
-        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        RouterConfig::default(),
-        None,
-    );
+    let tmp = TempDir::new(tag);
+    let PropagationNet {
+        peer,
+        lxmd,
+        ours,
+        _rnsd: _keep_rnsd,
+    } = propagation_net(&tmp, topology);
+    let ours = Ours::start(&ours, RouterConfig::default(), None);
     peer.wait_online(1);
     let py_dest = py_lxmf(&peer);
     introduce(&ours, &peer, py_dest);
@@ -550,20 +610,24 @@ fn unreachable_propagation_node_fails_with_a_reason() {
 }
 
 #[test]
-fn tickets_both_ways() {
-    let tmp = TempDir::new("lxmf-tickets");
-    let port = free_port();
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+fn tickets_both_ways_over_direct_tcp() {
+    tickets_both_ways("lxmf-tickets", Topology::DirectTcp);
+}
+
+#[test]
+fn tickets_both_ways_through_rnsd() {
+    tickets_both_ways("lxmf-tickets-shared", Topology::SharedRnsd);
+}
+
+fn tickets_both_ways(tag: &str, topology: Topology) {
+    let tmp = TempDir::new(tag);
+    let (meeting, peer) = Meeting::start(&tmp, topology);
     let config = RouterConfig {
         enforce_stamps: true,
         ..RouterConfig::default()
     };
-    let ours = Ours::start(
-        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        config,
-        Some(8),
-    );
-    peer.wait_online(2);
+    let ours = Ours::start(&meeting.ours, config, Some(8));
+    meeting.wait_connected(&peer);
     // Both ask for (and enforce) stamps of cost 8.
     let py_dest = py_lxmf_cost(&peer, Some(8));
     introduce(&ours, &peer, py_dest);

@@ -1,9 +1,11 @@
 //! Our LXMF router (the `lxmf` driver over rns-net) against the reference
 //! (`lxmf` 1.2.1 on `rns` 1.5.7, a PyPeer running `LXMRouter`), loopback only:
-//! direct TCP and through a Python `rnsd` shared instance. Messages both ways,
-//! opportunistic and direct (packet and 1 MiB resource with file and image
-//! fields), delivery proofs both ways, an unknown source, a recipient that
-//! appears late, and stamps both ways.
+//! direct TCP and through a Python `rnsd` shared instance (each of these in
+//! both): messages both ways, opportunistic and direct (packet and 1 MiB
+//! resource with file and image fields), delivery proofs both ways, an
+//! unknown source, a second identity, a message over the recipient's limit,
+//! stamps both ways. Over direct TCP: a recipient that appears late, and a
+//! link dropped mid-resource.
 //!
 //! Every wait polls with a generous deadline; nothing sleeps a fixed time.
 
@@ -14,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use interop::{
-    PyPeer, RnsConfig, Rnsd, SharedInstance, TempDir, bin, field, free_port, from_hex, gen_bytes,
+    Meeting, PyPeer, RnsConfig, TempDir, Topology, bin, field, free_port, from_hex, gen_bytes,
     to_hex, unbin, wait_until,
 };
 use lxmf::delivery::delivery_destination;
@@ -423,29 +425,48 @@ fn messages_both_ways(ours: &Ours, py: &Py, large: bool) {
     assert_eq!(ours.received_count(b"py large"), 1);
 }
 
-fn direct_pair(tag: &str) -> (TempDir, Py, Ours) {
+/// Our router and a Python LXMF peer on a network of `topology`. Dropped in
+/// field order: the peer, our node, then the `rnsd` and the files.
+struct Pair {
+    py: Py,
+    ours: Ours,
+    _meeting: Meeting,
+    _tmp: TempDir,
+}
+
+fn pair(
+    tag: &str,
+    topology: Topology,
+    config: RouterConfig,
+    our_stamp_cost: Option<u8>,
+    py_stamp_cost: Option<u8>,
+) -> Pair {
     let tmp = TempDir::new(tag);
-    let port = free_port();
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+    let (meeting, peer) = Meeting::start(&tmp, topology);
+    let ours = Ours::start(&meeting.ours, config.clone(), our_stamp_cost);
+    meeting.wait_connected(&peer);
+    // Python takes in as much as we do.
+    let py = py_lxmf_with(peer, py_stamp_cost, None, Some(config.delivery_limit_kb));
+    Pair {
+        py,
+        ours,
+        _meeting: meeting,
+        _tmp: tmp,
+    }
+}
+
+/// Everything both sides exchange, over `topology`: a message from a source
+/// we have not heard of yet, messages both ways (small and 1 MiB), a second
+/// identity of ours, and a message over the recipient's delivery limit.
+fn exchange_everything(tag: &str, topology: Topology) {
     // Both sides refuse deliveries over 1000 kB by default; 1 MiB of
     // attachment needs more.
     let config = RouterConfig {
         delivery_limit_kb: 2000,
         ..RouterConfig::default()
     };
-    let ours = Ours::start(
-        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        config,
-        None,
-    );
-    peer.wait_online(2);
-    let py = py_lxmf_with(peer, None, None, Some(2000));
-    (tmp, py, ours)
-}
+    let Pair { py, ours, .. } = &pair(tag, topology, config, None, None);
 
-#[test]
-fn direct_tcp_messages_both_ways() {
-    let (_tmp, py, ours) = direct_pair("lxmf-direct");
     // Before Python's delivery destination announced itself, its messages
     // arrive with a signature we cannot check yet: kept, unverified.
     ours.announce();
@@ -453,31 +474,14 @@ fn direct_tcp_messages_both_ways() {
         "wait_path",
         json!({"destination_hash": to_hex(&ours.me.0), "timeout": 30}),
     );
-    let h = py_send(&py, ours.me, "from a stranger", "opportunistic", None);
+    let h = py_send(py, ours.me, "from a stranger", "opportunistic", None);
     let r = ours.wait_received(b"from a stranger");
     assert_eq!(r.signature, SignatureState::Unverified);
     assert_eq!(r.message.message_id().to_hex(), h);
-    assert_eq!(py_wait_delivered(&py, &h)["event"], "lxmf_delivered");
+    assert_eq!(py_wait_delivered(py, &h)["event"], "lxmf_delivered");
 
-    introduce(&ours, &py);
-    messages_both_ways(&ours, &py, true);
-}
-
-#[test]
-fn rnsd_shared_instance_messages_both_ways() {
-    let tmp = TempDir::new("lxmf-shared");
-    let instance = SharedInstance::unique_unix();
-    let _daemon = Rnsd::spawn(&RnsConfig::new(tmp.join("rnsd")).shared(instance.clone()));
-    let peer = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("py"), &instance).write());
-    let ours = Ours::start(
-        &RnsConfig::shared_client(tmp.join("ours"), &instance),
-        RouterConfig::default(),
-        None,
-    );
-    peer.wait_online(1);
-    let py = py_lxmf(peer, None, None);
-    introduce(&ours, &py);
-    messages_both_ways(&ours, &py, false);
+    introduce(ours, py);
+    messages_both_ways(ours, py, true);
 
     // A second identity of ours on the same router and transport: it receives
     // and sends on its own.
@@ -494,7 +498,7 @@ fn rnsd_shared_instance_messages_both_ways() {
         "wait_path",
         json!({"destination_hash": to_hex(&second.0), "timeout": 30}),
     );
-    py_send(&py, second, "to the second", "direct", None);
+    py_send(py, second, "to the second", "direct", None);
     let r = ours.wait_received(b"to the second");
     assert_eq!(r.message.message().destination_hash, second);
     assert_eq!(r.signature, SignatureState::Valid);
@@ -503,17 +507,31 @@ fn rnsd_shared_instance_messages_both_ways() {
         .rt
         .block_on(ours.router.send(m, Method::Opportunistic))
         .unwrap();
-    let got = py_wait_message(&py, "from the second");
+    let got = py_wait_message(py, "from the second");
     assert_eq!(got["source_hash"], json!(to_hex(&second.0)));
     assert_eq!(got["signature_validated"], json!(true));
     ours.wait_state(id, State::Delivered);
 
-    // Over the reference's default delivery limit (1000 kB): it refuses the
-    // resource, and the message ends rejected without retries.
-    let (fields, _, _) = big_fields(3);
+    // Over Python's delivery limit (2000 kB here): it refuses the resource,
+    // and the message ends rejected without retries.
+    let mut fields = lxmf::Fields::new();
+    fields.set_file_attachments(&[FileAttachment {
+        name: "huge.bin".into(),
+        data: gen_bytes(3, 2_300_000),
+    }]);
     let id = ours.send(py.dest, b"too big", fields, Method::Direct);
     let st = ours.wait_state(id, State::Rejected);
     assert_eq!(st.attempts, 1);
+}
+
+#[test]
+fn direct_tcp_messages_both_ways() {
+    exchange_everything("lxmf-direct", Topology::DirectTcp);
+}
+
+#[test]
+fn rnsd_shared_instance_messages_both_ways() {
+    exchange_everything("lxmf-shared", Topology::SharedRnsd);
 }
 
 #[test]
@@ -573,23 +591,14 @@ fn recipient_appears_late_and_gets_the_same_message() {
     assert_eq!(copies, 1);
 }
 
-#[test]
-fn stamps_both_ways() {
-    let tmp = TempDir::new("lxmf-stamps");
-    let port = free_port();
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_server(port).write());
+/// We ask for (and enforce) stamps of cost 8, and so does Python.
+fn stamps_both_ways(tag: &str, topology: Topology) {
     let config = RouterConfig {
         enforce_stamps: true,
         ..RouterConfig::default()
     };
-    let ours = Ours::start(
-        &RnsConfig::new(tmp.join("ours")).tcp_client(port),
-        config,
-        Some(8),
-    );
-    peer.wait_online(2);
-    let py = py_lxmf(peer, Some(8), None);
-    introduce(&ours, &py);
+    let Pair { py, ours, .. } = &pair(tag, topology, config, Some(8), Some(8));
+    introduce(ours, py);
 
     // Python asks cost 8: we search a stamp before sending.
     let t = Instant::now();
@@ -600,7 +609,7 @@ fn stamps_both_ways() {
         Method::Opportunistic,
     );
     ours.wait_state(id, State::Generating);
-    let got = py_wait_message(&py, "stamped by rust");
+    let got = py_wait_message(py, "stamped by rust");
     ours.wait_state(id, State::Delivered);
     eprintln!(
         "rust -> python with a cost-8 stamp: delivered after {:?}",
@@ -612,14 +621,24 @@ fn stamps_both_ways() {
     // We announced cost 8 and enforce it: Python's message carries a stamp
     // that passes.
     let t = Instant::now();
-    let h = py_send(&py, ours.me, "stamped by python", "direct", None);
+    let h = py_send(py, ours.me, "stamped by python", "direct", None);
     let r = ours.wait_received(b"stamped by python");
     eprintln!(
         "python -> rust with a cost-8 stamp: received after {:?}",
         t.elapsed()
     );
     assert!(r.stamp_value.is_some_and(|v| v >= 8), "{:?}", r.stamp_value);
-    assert_eq!(py_wait_delivered(&py, &h)["event"], "lxmf_delivered");
+    assert_eq!(py_wait_delivered(py, &h)["event"], "lxmf_delivered");
+}
+
+#[test]
+fn stamps_both_ways_over_direct_tcp() {
+    stamps_both_ways("lxmf-stamps", Topology::DirectTcp);
+}
+
+#[test]
+fn stamps_both_ways_through_rnsd() {
+    stamps_both_ways("lxmf-stamps-shared", Topology::SharedRnsd);
 }
 
 /// Our link drops while a 1 MiB message is moving as a resource: the same
