@@ -1,8 +1,9 @@
 //! MeshChatX identity contexts, domain managers and the event bus.
 //!
 //! Owns: the running node ([`Node`]): the Reticulum stack started from its
-//! config directory and the LXMF router carrying our identity's
-//! `lxmf.delivery` destination, brought up in the background while the
+//! config directory and the LXMF router carrying the `lxmf.delivery`
+//! destination of every identity we hold (all online at once, one active;
+//! created, switched, deleted, exported and restored through the node), brought up in the background while the
 //! start-up [`Stage`] is published for the web layer to report; the app
 //! settings the web layer shows; per identity an [`IdentityContext`]: its
 //! store (the reference's `database.db`, opened in place) and the managers
@@ -24,7 +25,10 @@ pub use context::{
 };
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
-pub use node::{IdentityInfo, NetInfo, Node, NodeSettings, Settings};
+pub use node::{
+    IdentityInfo, IdentitySummary, MAX_DISPLAY_NAME_BYTES, MAX_IDENTITIES, NetInfo, Node,
+    NodeSettings, Settings,
+};
 pub use status::{Stage, StartupStatus};
 
 pub use context::{method_name, state_name};
