@@ -179,3 +179,14 @@ pub fn parse_destination_hash(s: &str) -> Result<DestinationHash, CoreError> {
         .parse()
         .map_err(|_| CoreError::InvalidInput("Invalid destination hash".into()))
 }
+
+/// Parses a 32-hex-digit identity hash from a request.
+pub fn parse_identity_hash(s: &str) -> Result<IdentityHash, CoreError> {
+    let lower = s.to_ascii_lowercase();
+    if !meshchat_store::is_hash_hex(&lower) {
+        return Err(CoreError::InvalidInput("Invalid identity hash".into()));
+    }
+    lower
+        .parse()
+        .map_err(|_| CoreError::InvalidInput("Invalid identity hash".into()))
+}

@@ -21,7 +21,7 @@ mod status;
 
 pub use context::{
     AnnounceView, ConversationView, DISPLAY_NAME_KEY, IdentityContext, OutboundRequest,
-    parse_destination_hash,
+    parse_destination_hash, parse_identity_hash,
 };
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
@@ -39,8 +39,8 @@ pub use meshchat_store::{
     Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery, Favourite,
     Message, NewAnnounce,
 };
-/// Destination hashes, as Reticulum defines them.
-pub use rns_crypto::DestinationHash;
+/// Destination and identity hashes, as Reticulum defines them.
+pub use rns_crypto::{DestinationHash, IdentityHash};
 
 /// The Reticulum config directory's default config, written on first run
 /// when the directory has none. Returns whether it wrote one.
