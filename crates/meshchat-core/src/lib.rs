@@ -27,7 +27,7 @@ pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
 pub use node::{
     IdentityInfo, IdentitySummary, MAX_DISPLAY_NAME_BYTES, MAX_IDENTITIES, NetInfo, Node,
-    NodeSettings, Settings,
+    NodeSettings, PrivateKey, Settings,
 };
 pub use status::{Stage, StartupStatus};
 

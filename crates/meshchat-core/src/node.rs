@@ -26,7 +26,7 @@ use crate::error::CoreError;
 use crate::events::{ActiveIdentity, CoreEvent, EVENT_BUS_CAPACITY, EventSink};
 use crate::status::{Stage, StartupStatus};
 
-pub use manage::MAX_DISPLAY_NAME_BYTES;
+pub use manage::{MAX_DISPLAY_NAME_BYTES, PrivateKey};
 use registry::{DEFAULT_DISPLAY_NAME, Online, Registry};
 pub use registry::{IdentityInfo, IdentitySummary, MAX_IDENTITIES};
 

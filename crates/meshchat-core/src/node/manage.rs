@@ -16,6 +16,9 @@ use crate::events::CoreEvent;
 /// The reference's name for an identity brought in by a restore.
 const RESTORED_DISPLAY_NAME: &str = "Restored Identity";
 
+/// An identity's 64 private-key bytes, wiped when dropped.
+pub type PrivateKey = zeroize::Zeroizing<[u8; 64]>;
+
 /// Longest display name accepted for a new identity (bytes).
 pub const MAX_DISPLAY_NAME_BYTES: usize = 256;
 
@@ -167,15 +170,13 @@ impl Node {
     }
 
     /// The active identity's 64 private-key bytes, for a backup.
-    pub fn export_identity(&self) -> Result<zeroize::Zeroizing<[u8; 64]>, CoreError> {
+    pub fn export_identity(&self) -> Result<PrivateKey, CoreError> {
         let ctx = self.context()?;
         Ok(ctx.private_identity().to_private_bytes())
     }
 
     /// Every identity's hash and private key, for a backup of all.
-    pub fn export_all_identities(
-        &self,
-    ) -> Result<Vec<(IdentityHash, zeroize::Zeroizing<[u8; 64]>)>, CoreError> {
+    pub fn export_all_identities(&self) -> Result<Vec<(IdentityHash, PrivateKey)>, CoreError> {
         self.context()?;
         Ok(read(&self.inner.registry)
             .online
