@@ -16,11 +16,10 @@ use lxmf::driver::LxmfRouter;
 use meshchat_store::{AnnounceCaps, StorageDir, Store, StoreHandle};
 use rns_crypto::{DestinationHash, IdentityHash, PrivateIdentity};
 use rns_net::ReticulumHandle;
-use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::error::CoreError;
-use crate::events::CoreEvent;
+use crate::events::{CoreEvent, EventSink};
 
 pub use announces::AnnounceView;
 pub use contacts::DISPLAY_NAME_KEY;
@@ -42,7 +41,7 @@ struct Inner {
     store: StoreHandle,
     router: LxmfRouter,
     net: ReticulumHandle,
-    bus: broadcast::Sender<CoreEvent>,
+    events: EventSink,
     caps: AnnounceCaps,
 }
 
@@ -78,7 +77,7 @@ impl IdentityContext {
         store: StoreHandle,
         router: LxmfRouter,
         net: ReticulumHandle,
-        bus: broadcast::Sender<CoreEvent>,
+        events: EventSink,
     ) -> IdentityContext {
         IdentityContext {
             inner: Arc::new(Inner {
@@ -88,7 +87,7 @@ impl IdentityContext {
                 store,
                 router,
                 net,
-                bus,
+                events,
                 caps: AnnounceCaps::default(),
             }),
         }
@@ -155,9 +154,19 @@ impl IdentityContext {
         }
     }
 
+    /// Publishes on the bus while this identity is the active one.
     fn emit(&self, event: CoreEvent) {
-        // No listener is fine: events are for whoever is connected.
-        let _ = self.inner.bus.send(event);
+        self.inner.events.emit(event);
+    }
+
+    /// The identity's private key, for a backup.
+    pub(crate) fn private_identity(&self) -> &PrivateIdentity {
+        &self.inner.identity
+    }
+
+    /// How many messages this identity has stored.
+    pub async fn message_count(&self) -> Result<u64, CoreError> {
+        self.store(|s| s.message_count()).await
     }
 }
 
@@ -169,4 +178,15 @@ pub fn parse_destination_hash(s: &str) -> Result<DestinationHash, CoreError> {
     s.to_ascii_lowercase()
         .parse()
         .map_err(|_| CoreError::InvalidInput("Invalid destination hash".into()))
+}
+
+/// Parses a 32-hex-digit identity hash from a request.
+pub fn parse_identity_hash(s: &str) -> Result<IdentityHash, CoreError> {
+    let lower = s.to_ascii_lowercase();
+    if !meshchat_store::is_hash_hex(&lower) {
+        return Err(CoreError::InvalidInput("Invalid identity hash".into()));
+    }
+    lower
+        .parse()
+        .map_err(|_| CoreError::InvalidInput("Invalid identity hash".into()))
 }

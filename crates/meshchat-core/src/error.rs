@@ -14,6 +14,10 @@ pub enum CoreError {
     /// Nothing with that hash or id.
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the current state (deleting the active
+    /// identity, too many identities).
+    #[error("{0}")]
+    Conflict(String),
     /// We have not heard an announce from the recipient, so its identity
     /// (needed to encrypt to it) is unknown.
     #[error(
@@ -26,6 +30,10 @@ pub enum CoreError {
     /// The store's queue is full: back off and retry.
     #[error("busy, try again")]
     Busy,
+    /// Something on our side failed (a key file could not be written, an
+    /// identity could not be brought online).
+    #[error("{0}")]
+    Internal(String),
     /// The store failed.
     #[error("storage: {0}")]
     Store(meshchat_store::Error),

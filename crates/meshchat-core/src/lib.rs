@@ -1,8 +1,9 @@
 //! MeshChatX identity contexts, domain managers and the event bus.
 //!
 //! Owns: the running node ([`Node`]): the Reticulum stack started from its
-//! config directory and the LXMF router carrying our identity's
-//! `lxmf.delivery` destination, brought up in the background while the
+//! config directory and the LXMF router carrying the `lxmf.delivery`
+//! destination of every identity we hold (all online at once, one active;
+//! created, switched, deleted, exported and restored through the node), brought up in the background while the
 //! start-up [`Stage`] is published for the web layer to report; the app
 //! settings the web layer shows; per identity an [`IdentityContext`]: its
 //! store (the reference's `database.db`, opened in place) and the managers
@@ -20,11 +21,14 @@ mod status;
 
 pub use context::{
     AnnounceView, ConversationView, DISPLAY_NAME_KEY, IdentityContext, OutboundRequest,
-    parse_destination_hash,
+    parse_destination_hash, parse_identity_hash,
 };
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
-pub use node::{IdentityInfo, NetInfo, Node, NodeSettings, Settings};
+pub use node::{
+    IdentityInfo, IdentitySummary, MAX_DISPLAY_NAME_BYTES, MAX_IDENTITIES, NetInfo, Node,
+    NodeSettings, PrivateKey, Settings,
+};
 pub use status::{Stage, StartupStatus};
 
 pub use context::{method_name, state_name};
@@ -35,8 +39,8 @@ pub use meshchat_store::{
     Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery, Favourite,
     Message, NewAnnounce,
 };
-/// Destination hashes, as Reticulum defines them.
-pub use rns_crypto::DestinationHash;
+/// Destination and identity hashes, as Reticulum defines them.
+pub use rns_crypto::{DestinationHash, IdentityHash};
 
 /// The Reticulum config directory's default config, written on first run
 /// when the directory has none. Returns whether it wrote one.

@@ -1,25 +1,34 @@
-//! The running node: the Reticulum stack and the LXMF router with our
-//! identity, started in the background, shut down on request.
+//! The running node: the Reticulum stack and one LXMF router carrying
+//! every identity we hold, started in the background, shut down on
+//! request. All identities are online at once (each its own
+//! `lxmf.delivery`, store and tasks, `node/online.rs`); one is active
+//! (`node/registry.rs`), and the identity routes (`node/manage.rs`) create,
+//! switch, delete, export and restore them.
+
+mod manage;
+mod online;
+mod registry;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockWriteGuard};
 use std::time::Duration;
 
 use lxmf::driver::LxmfRouter;
 use lxmf::router::RouterConfig;
 use meshchat_store::StorageDir;
-use rns_crypto::{DestinationHash, IdentityHash, PrivateIdentity};
+use rns_crypto::{IdentityHash, PrivateIdentity};
 use rns_net::{InstanceRole, Reticulum, ReticulumHandle};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::context::{IdentityContext, open_store};
+use crate::context::IdentityContext;
 use crate::error::CoreError;
-use crate::events::{CoreEvent, EVENT_BUS_CAPACITY};
+use crate::events::{ActiveIdentity, CoreEvent, EVENT_BUS_CAPACITY, EventSink};
 use crate::status::{Stage, StartupStatus};
 
-/// The reference's display name for a fresh identity.
-const DEFAULT_DISPLAY_NAME: &str = "Anonymous Peer";
+pub use manage::{MAX_DISPLAY_NAME_BYTES, PrivateKey};
+use registry::{DEFAULT_DISPLAY_NAME, Online, Registry};
+pub use registry::{IdentityInfo, IdentitySummary, MAX_IDENTITIES};
 
 /// How long shutdown waits for an unfinished start-up before cutting it off.
 const START_GRACE: Duration = Duration::from_secs(5);
@@ -48,16 +57,6 @@ impl std::fmt::Debug for NodeSettings {
     }
 }
 
-/// Our identity's public facts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityInfo {
-    pub identity_hash: IdentityHash,
-    /// X25519 then Ed25519 public key, 64 bytes.
-    pub public_key: [u8; 64],
-    /// The identity's `lxmf.delivery` destination.
-    pub lxmf_delivery: DestinationHash,
-}
-
 /// The user-facing settings (in memory until the store is wired in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -80,14 +79,15 @@ struct Stack {
 }
 
 struct Inner {
-    identity: PrivateIdentity,
-    info: IdentityInfo,
     reticulum_config_dir: PathBuf,
     storage_dir: Option<PathBuf>,
-    settings: RwLock<Settings>,
+    registry: RwLock<Registry>,
+    /// The active identity as the contexts see it (kept equal to
+    /// `registry.active`, set under the registry's write lock).
+    active: ActiveIdentity,
+    /// Identity changes (create, switch, delete, restore) one at a time.
+    changes: tokio::sync::Mutex<()>,
     bus: broadcast::Sender<CoreEvent>,
-    context: OnceLock<IdentityContext>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
     status: watch::Sender<StartupStatus>,
     net_info: OnceLock<NetInfo>,
     stack: Mutex<Option<Stack>>,
@@ -103,40 +103,38 @@ pub struct Node {
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
-            .field("identity", &self.inner.info.identity_hash)
+            .field("identity", &self.identity().identity_hash)
             .field("stage", &self.status().stage)
             .finish_non_exhaustive()
     }
 }
 
 impl Node {
-    /// A node at stage `starting`; nothing runs until [`start`](Self::start).
+    /// A node at stage `starting` with `settings.identity` active; nothing
+    /// runs until [`start`](Self::start).
     pub fn new(settings: NodeSettings) -> Result<Node, rns_crypto::destination::NameError> {
         let identity = settings.identity;
-        let public = identity.public();
-        let mut public_key = [0u8; 64];
-        public_key.copy_from_slice(public.as_bytes());
-        let identity_hash = identity.hash();
-        let lxmf_delivery =
-            rns_crypto::destination_hash_for("lxmf", &["delivery"], Some(&identity_hash))?;
+        let info = IdentityInfo::of(&identity)?;
         let (status, _) = watch::channel(StartupStatus::at(Stage::Starting));
         let display_name = settings
             .display_name
             .unwrap_or_else(|| DEFAULT_DISPLAY_NAME.to_string());
+        let active = ActiveIdentity::new(info.identity_hash);
+        let main = Online {
+            identity,
+            info,
+            display_name,
+            context: None,
+            tasks: Vec::new(),
+        };
         Ok(Node {
             inner: Arc::new(Inner {
-                identity,
-                info: IdentityInfo {
-                    identity_hash,
-                    public_key,
-                    lxmf_delivery,
-                },
                 reticulum_config_dir: settings.reticulum_config_dir,
                 storage_dir: settings.storage_dir,
-                settings: RwLock::new(Settings { display_name }),
+                registry: RwLock::new(Registry::new(main)),
+                active,
+                changes: tokio::sync::Mutex::new(()),
                 bus: broadcast::channel(EVENT_BUS_CAPACITY).0,
-                context: OnceLock::new(),
-                tasks: Mutex::new(Vec::new()),
                 status,
                 net_info: OnceLock::new(),
                 stack: Mutex::new(None),
@@ -194,34 +192,74 @@ impl Node {
             net: net.clone(),
             router: router.clone(),
         });
-        if let Some(dir) = &inner.storage_dir {
-            let store = open_store(StorageDir::new(dir), inner.info.identity_hash).await?;
-            let ctx = IdentityContext::new(
-                inner.identity.clone(),
-                inner.info.lxmf_delivery,
-                store,
-                router.clone(),
-                net,
-                inner.bus.clone(),
-            );
-            if let Some(name) = ctx
-                .stored_display_name()
-                .await
-                .map_err(|e| format!("reading the settings: {e}"))?
-                .filter(|n| !n.is_empty())
-            {
-                self.write_settings().display_name = name;
+        self.bring_identities_online(&router, &net).await
+    }
+
+    /// The main identity first, then every other one kept in the storage
+    /// directory; without a storage directory only the main one, without
+    /// managers.
+    async fn bring_identities_online(
+        &self,
+        router: &LxmfRouter,
+        net: &ReticulumHandle,
+    ) -> Result<(), String> {
+        let (main, name) = {
+            let reg = read(&self.inner.registry);
+            match reg.active() {
+                Some(o) => (o.identity.clone(), o.display_name.clone()),
+                None => return Err("no active identity".into()),
             }
-            // Listening before the identity goes online: nothing is missed.
-            lock(&inner.tasks).extend(ctx.spawn_tasks());
-            let _ = inner.context.set(ctx);
+        };
+        let Some(dir) = &self.inner.storage_dir else {
+            router
+                .add_identity(main, Some(name), None)
+                .await
+                .map_err(|e| format!("bringing the identity online: {e}"))?;
+            return Ok(());
+        };
+        let storage = StorageDir::new(dir);
+        online::ensure_saved(&storage, &main, &name)?;
+        let others = online::stored_identities(&storage, &main.hash())?;
+        let defaults = others
+            .into_iter()
+            .map(|i| (i, DEFAULT_DISPLAY_NAME.to_string()));
+        for (identity, fallback) in std::iter::once((main, name)).chain(defaults) {
+            let shared = online::Shared {
+                storage: &storage,
+                router,
+                net,
+                sink: self.sink(),
+            };
+            let online = online::bring_online(identity, fallback, shared).await?;
+            self.insert(online);
         }
-        let name = self.settings().display_name;
-        router
-            .add_identity(inner.identity.clone(), Some(name), None)
-            .await
-            .map_err(|e| format!("bringing the identity online: {e}"))?;
         Ok(())
+    }
+
+    /// The running router and network stack.
+    fn stack_handles(&self) -> Result<(LxmfRouter, ReticulumHandle), CoreError> {
+        lock(&self.inner.stack)
+            .as_ref()
+            .map(|s| (s.router.clone(), s.net.clone()))
+            .ok_or(CoreError::NotReady)
+    }
+
+    /// An event sink for a context (its identity is filled in by the caller).
+    fn sink(&self) -> EventSink {
+        EventSink {
+            bus: self.inner.bus.clone(),
+            active: self.inner.active.clone(),
+            identity: self.inner.active.get(),
+        }
+    }
+
+    /// Puts an online identity in the registry (replacing the placeholder
+    /// the main identity has before start-up).
+    fn insert(&self, online: Online) {
+        let mut reg = write(&self.inner.registry);
+        if let Some(mut old) = reg.online.insert(online.info.identity_hash, online) {
+            old.stop_tasks();
+        }
     }
 
     /// The current start-up status.
@@ -234,31 +272,40 @@ impl Node {
         self.inner.status.subscribe()
     }
 
-    pub fn identity(&self) -> &IdentityInfo {
-        &self.inner.info
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.inner
-            .settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn write_settings(&self) -> std::sync::RwLockWriteGuard<'_, Settings> {
-        self.inner
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The identity's context (store and managers), once it is online.
-    pub fn context(&self) -> Result<IdentityContext, CoreError> {
-        match self.inner.context.get() {
-            Some(ctx) if self.status().is_ready() => Ok(ctx.clone()),
-            _ => Err(CoreError::NotReady),
+    /// The active identity's public facts.
+    pub fn identity(&self) -> IdentityInfo {
+        let reg = read(&self.inner.registry);
+        match reg.active() {
+            Some(o) => o.info.clone(),
+            // The registry always holds the active identity.
+            None => IdentityInfo {
+                identity_hash: reg.active,
+                public_key: [0; 64],
+                lxmf_delivery: rns_crypto::DestinationHash::new([0; 16]),
+            },
         }
+    }
+
+    /// The active identity's settings.
+    pub fn settings(&self) -> Settings {
+        let reg = read(&self.inner.registry);
+        Settings {
+            display_name: reg
+                .active()
+                .map(|o| o.display_name.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The active identity's context (store and managers), once it is online.
+    pub fn context(&self) -> Result<IdentityContext, CoreError> {
+        if !self.status().is_ready() {
+            return Err(CoreError::NotReady);
+        }
+        read(&self.inner.registry)
+            .active()
+            .and_then(|o| o.context.clone())
+            .ok_or(CoreError::NotReady)
     }
 
     /// The event bus, from now on.
@@ -266,10 +313,23 @@ impl Node {
         self.inner.bus.subscribe()
     }
 
-    /// Sets and persists our display name; our announces carry it from now on.
+    /// Sets and persists the active identity's display name; its announces
+    /// carry it from now on.
     pub async fn set_display_name(&self, name: String) -> Result<(), CoreError> {
-        self.context()?.store_display_name(name.clone()).await?;
-        self.write_settings().display_name = name;
+        let _changes = self.inner.changes.lock().await;
+        let ctx = self.context()?;
+        ctx.store_display_name(name.clone()).await?;
+        if let Some(dir) = &self.inner.storage_dir {
+            // The list shows it without opening the database; a failure
+            // here loses nothing the database does not have.
+            let _ = online::write_metadata(&StorageDir::new(dir), ctx.private_identity(), &name);
+        }
+        if let Some(o) = write(&self.inner.registry)
+            .online
+            .get_mut(&ctx.identity_hash())
+        {
+            o.display_name = name;
+        }
         let _ = self.inner.bus.send(CoreEvent::ConfigChanged);
         Ok(())
     }
@@ -293,8 +353,8 @@ impl Node {
             task.abort();
             let _ = task.await;
         }
-        for task in lock(&self.inner.tasks).drain(..) {
-            task.abort();
+        for online in write(&self.inner.registry).online.values_mut() {
+            online.stop_tasks();
         }
         let stack = lock(&self.inner.stack).take();
         if let Some(stack) = stack {
@@ -309,4 +369,12 @@ impl Node {
 /// that stays consistent (whole values are swapped in), so carry on.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(PoisonError::into_inner)
 }

@@ -8,7 +8,8 @@
 //! messages, conversations (summaries, unread counts, pins, folders, search,
 //! paging), announces (capped per aspect and in total), favourites, custom
 //! display names, blocked destinations, settings and the preferred propagation
-//! node. `StoreHandle` gives async callers one thread per connection and a
+//! node. `StorageLock` keeps a second process out of the directory
+//! (`<storage>/.meshchatx.lock`). `StoreHandle` gives async callers one thread per connection and a
 //! bounded command queue.
 //!
 //! Does not own: what the rows mean to LXMF (`meshchat-core` builds the fields
@@ -19,13 +20,15 @@
 
 mod error;
 mod handle;
+mod lock;
 pub mod migrations;
 mod storage_dir;
 mod store;
 
 pub use error::{Error, Result};
 pub use handle::{DEFAULT_QUEUE, Reply, StoreHandle};
-pub use storage_dir::{StorageDir, is_hash_hex};
+pub use lock::{LOCK_FILE, LockError, StorageLock};
+pub use storage_dir::{StorageDir, is_hash_hex, write_private_file};
 pub use store::Store;
 pub use store::announces::{Announce, AnnounceCaps, AnnounceQuery, NewAnnounce};
 pub use store::contacts::{BlockedDestination, CustomDisplayName, Favourite};

@@ -11,6 +11,7 @@
 
 mod api;
 mod error;
+mod identities;
 mod messaging;
 mod middleware;
 mod serve;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             get(api::config).patch(messaging::patch_config),
         )
         .merge(messaging::routes())
+        .merge(identities::routes())
         .route("/ws", get(ws::upgrade))
         .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

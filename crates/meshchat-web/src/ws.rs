@@ -183,6 +183,15 @@ fn event_json(state: &AppState, event: &CoreEvent) -> Option<Value> {
         CoreEvent::ConfigChanged => {
             Some(json!({ "type": "config", "config": config_json(&state.node) }))
         }
+        CoreEvent::IdentitySwitched {
+            identity_hash,
+            display_name,
+        } => Some(json!({
+            "type": "identity_switched",
+            "identity_hash": identity_hash.to_string(),
+            "display_name": display_name,
+            "requires_reauth": false,
+        })),
         event => push_json(event),
     }
 }

@@ -1,6 +1,6 @@
 //! The `meshchatx` binary: command line, logging, wiring, graceful shutdown.
 //!
-//! Loads (or creates) the identity, binds the web server and prepares TLS
+//! Locks the storage directory, loads (or creates) the identity, binds the web server and prepares TLS
 //! before anything else, so a bad port or certificate fails at once; then
 //! serves the API while the network stack starts in the background, until
 //! SIGINT or SIGTERM.
@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use meshchat_core::{Node, NodeSettings, Stage};
+use meshchat_store::StorageLock;
 use meshchat_web::tls::{self, CertPaths};
 use meshchat_web::{AppState, ServerInfo};
 use rns_crypto::PrivateIdentity;
@@ -40,12 +41,24 @@ fn main() -> anyhow::Result<()> {
     }
 
     let log = Log::parse(cli.rns_log_level.as_deref())?;
+    // Before anything in the storage directory is read or written: a second
+    // instance would share its databases and key files. Held until exit.
+    let _lock = lock_storage(&cli.storage_dir())?;
     let (identity, identity_source) = load_identity(&cli)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(run(cli, identity, identity_source, log))
+}
+
+/// `<storage>/.meshchatx.lock`, unless `MESHCHAT_SKIP_STORAGE_LOCK` is set
+/// (as the reference allows, for file systems without locks).
+fn lock_storage(dir: &std::path::Path) -> anyhow::Result<Option<StorageLock>> {
+    if std::env::var_os("MESHCHAT_SKIP_STORAGE_LOCK").is_some_and(|v| !v.is_empty() && v != "0") {
+        return Ok(None);
+    }
+    Ok(Some(StorageLock::acquire(dir)?))
 }
 
 fn load_identity(cli: &Cli) -> anyhow::Result<(PrivateIdentity, String)> {

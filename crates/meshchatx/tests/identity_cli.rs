@@ -120,9 +120,13 @@ fn a_corrupt_identity_file_is_a_clear_error_not_a_panic() {
     let dir = temp_dir("corrupt");
     let file = dir.join("id");
     std::fs::write(&file, b"short").unwrap();
+    // The storage directory is locked (and so created) before the identity
+    // loads: keep it in the temp dir, not the working directory.
     let out = meshchatx()
         .arg("--identity-file")
         .arg(&file)
+        .arg("--storage-dir")
+        .arg(dir.join("storage"))
         .output()
         .unwrap();
     assert!(!out.status.success());

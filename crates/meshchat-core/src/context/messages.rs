@@ -285,6 +285,12 @@ impl IdentityContext {
     }
 
     async fn on_outbound(&self, status: OutboundStatus) {
+        // The router reports every identity's messages. One sent to us by
+        // another of our identities has the same hash as our inbound row,
+        // which its sender's status must not overwrite.
+        if status.destination == self.inner.lxmf_delivery {
+            return;
+        }
         let update = DeliveryUpdate {
             state: state_name(status.state).into(),
             // The reference keeps progress in percent.

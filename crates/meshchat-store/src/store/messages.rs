@@ -205,6 +205,14 @@ impl Store {
         Ok(peer.is_some())
     }
 
+    /// How many messages are stored (both directions), for the identity list.
+    pub fn message_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM lxmf_messages", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// One message by hash.
     pub fn message(&self, hash: &str) -> Result<Option<Message>> {
         Ok(self

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod ws;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -110,6 +112,11 @@ impl Running {
 
     /// One request; returns (status, lower-cased headers, body).
     pub fn request(&self, raw: &str) -> Response {
+        self.request_bytes(raw.as_bytes())
+    }
+
+    /// One request given as bytes (a binary body).
+    pub fn request_bytes(&self, raw: &[u8]) -> Response {
         let tcp = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         tcp.set_read_timeout(Some(DEADLINE)).unwrap();
         let mut bytes = Vec::new();
@@ -118,11 +125,11 @@ impl Running {
             let name = "localhost".try_into().unwrap();
             let conn = rustls::ClientConnection::new(config, name).unwrap();
             let mut tls = rustls::StreamOwned::new(conn, tcp);
-            tls.write_all(raw.as_bytes()).unwrap();
+            tls.write_all(raw).unwrap();
             read_all(&mut tls, &mut bytes);
         } else {
             let mut tcp = tcp;
-            tcp.write_all(raw.as_bytes()).unwrap();
+            tcp.write_all(raw).unwrap();
             read_all(&mut tcp, &mut bytes);
         }
         Response::parse(&bytes)
