@@ -7,8 +7,8 @@
 //! (`migrations`), and the queries behind the lists the API serves (`Store`):
 //! messages, conversations (summaries, unread counts, pins, folders, search,
 //! paging), announces (capped per aspect and in total), favourites, custom
-//! display names, blocked destinations, settings and the preferred propagation
-//! node. `StoreHandle` gives async callers one thread per connection and a
+//! display names, blocked destinations, settings, the preferred propagation
+//! node, and login attempts and trusted login clients (capped). `StoreHandle` gives async callers one thread per connection and a
 //! bounded command queue.
 //!
 //! Does not own: what the rows mean to LXMF (`meshchat-core` builds the fields
@@ -27,6 +27,7 @@ pub use error::{Error, Result};
 pub use handle::{DEFAULT_QUEUE, Reply, StoreHandle};
 pub use storage_dir::{StorageDir, is_hash_hex};
 pub use store::Store;
+pub use store::access::{AccessAttempt, MAX_ACCESS_ATTEMPTS, MAX_TRUSTED_CLIENTS};
 pub use store::announces::{Announce, AnnounceCaps, AnnounceQuery, NewAnnounce};
 pub use store::contacts::{BlockedDestination, CustomDisplayName, Favourite};
 pub use store::conversations::{Conversation, ConversationQuery, Folder};
