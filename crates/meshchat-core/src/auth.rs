@@ -139,10 +139,11 @@ pub fn prepare_auth(
 /// SHA-256 of a user agent, in hex, as the reference keys trusted clients.
 pub fn user_agent_hash(user_agent: &str) -> String {
     use std::fmt::Write;
-    rns_crypto::full_hash(user_agent.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
+    rns_crypto::full_hash(user_agent.as_bytes()).iter().fold(
+        String::with_capacity(64),
+        |mut s, b| {
             let _ = write!(s, "{b:02x}");
             s
-        })
+        },
+    )
 }

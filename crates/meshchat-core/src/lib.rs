@@ -35,8 +35,8 @@ pub use context::{method_name, state_name};
 pub use lxmf::{Method, State};
 /// The stored rows the managers hand out, as the store defines them.
 pub use meshchat_store::{
-    AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery, Favourite,
-    Message, NewAnnounce,
+    AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery,
+    Favourite, Message, NewAnnounce,
 };
 /// Destination hashes, as Reticulum defines them.
 pub use rns_crypto::DestinationHash;

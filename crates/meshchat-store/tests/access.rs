@@ -37,7 +37,9 @@ fn attempts_are_counted_by_ip_and_window_and_failures_by_identity_too() {
         ("10.0.0.1", ME, "success", 300.0),
         ("10.0.0.2", ME, "failed_password", 300.0),
     ] {
-        store.record_access_attempt(&attempt(ip, id, outcome, at)).unwrap();
+        store
+            .record_access_attempt(&attempt(ip, id, outcome, at))
+            .unwrap();
     }
     assert_eq!(store.attempts_since("10.0.0.1", 0.0).unwrap(), 5);
     assert_eq!(store.attempts_since("10.0.0.1", 200.0).unwrap(), 4);
@@ -71,7 +73,9 @@ fn trusted_clients_are_remembered_per_identity_and_capped() {
     }
     let count: i64 = store
         .connection()
-        .query_row("SELECT COUNT(*) FROM trusted_login_clients", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM trusted_login_clients", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(count, MAX_TRUSTED_CLIENTS);
     // The oldest went first.

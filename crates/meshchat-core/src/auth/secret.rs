@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use data_encoding::BASE64URL_NOPAD;
-use rns_crypto::{OsRng, RngCore, Token};
+use rns_crypto::{OsRng, RngCore, Token, TokenMode};
 
 pub const SESSION_SECRET_FILE: &str = "session_secret";
 const MIN_SECRET_LEN: usize = 32;
@@ -52,6 +52,13 @@ impl SessionKey {
                 ),
             )
         })
+    }
+
+    /// A random key that lives as long as the process (tests, tools).
+    pub fn random() -> SessionKey {
+        SessionKey {
+            token: Token::generate(TokenMode::Aes256Cbc, &mut OsRng),
+        }
     }
 
     /// A key from secret bytes (at least 32).

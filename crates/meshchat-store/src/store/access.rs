@@ -92,27 +92,24 @@ impl Store {
                path, method, outcome, detail FROM access_attempts
              ORDER BY id DESC LIMIT ?1 OFFSET ?2",
         )?;
-        let rows = st.query_map(
-            params![super::page_limit(limit), i64::from(offset)],
-            |r| {
-                Ok(AccessAttempt {
-                    id: r.get(0)?,
-                    created_at: r.get(1)?,
-                    identity_hash: r.get(2)?,
-                    client_ip: r.get(3)?,
-                    user_agent: r.get(4)?,
-                    user_agent_hash: r.get(5)?,
-                    path: r.get(6)?,
-                    method: r.get(7)?,
-                    outcome: r.get(8)?,
-                    detail: r.get(9)?,
-                })
-            },
-        )?;
+        let rows = st.query_map(params![super::page_limit(limit), i64::from(offset)], |r| {
+            Ok(AccessAttempt {
+                id: r.get(0)?,
+                created_at: r.get(1)?,
+                identity_hash: r.get(2)?,
+                client_ip: r.get(3)?,
+                user_agent: r.get(4)?,
+                user_agent_hash: r.get(5)?,
+                path: r.get(6)?,
+                method: r.get(7)?,
+                outcome: r.get(8)?,
+                detail: r.get(9)?,
+            })
+        })?;
         let list = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        let total: u64 =
-            self.conn
-                .query_row("SELECT COUNT(*) FROM access_attempts", [], |r| r.get(0))?;
+        let total: u64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM access_attempts", [], |r| r.get(0))?;
         Ok((list, total))
     }
 
