@@ -109,7 +109,7 @@ impl Sessions {
             .filter(|(_, e)| e.identity == identity && e.epoch == epoch && alive(e, now))
             .map(|(k, e)| (k.clone(), e.clone()))
             .collect();
-        v.sort_by(|a, b| a.1.created.cmp(&b.1.created));
+        v.sort_by_key(|(_, e)| e.created);
         v
     }
 }
