@@ -5,6 +5,7 @@
 //! are split by concern: messages (`context/messages.rs`), announces
 //! (`context/announces.rs`), contacts and settings (`context/contacts.rs`).
 
+mod access;
 mod announces;
 mod contacts;
 mod messages;

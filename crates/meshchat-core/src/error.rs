@@ -37,6 +37,16 @@ pub enum CoreError {
     /// The store failed.
     #[error("storage: {0}")]
     Store(meshchat_store::Error),
+    /// The stored password hash is not argon2id: the reference's bcrypt,
+    /// which this build cannot check.
+    #[error(
+        "The stored password was set by another MeshChatX (bcrypt), which this build cannot check. \
+         Restart with --reset-password and set a new one."
+    )]
+    UnsupportedPasswordHash,
+    /// Hashing or checking a password failed.
+    #[error("{0}")]
+    Password(String),
     /// The LXMF router refused or has stopped.
     #[error("router: {0}")]
     Router(#[from] lxmf::driver::DriverError),

@@ -8,10 +8,13 @@
 //! settings the web layer shows; per identity an [`IdentityContext`]: its
 //! store (the reference's `database.db`, opened in place) and the managers
 //! (messages, announces, contacts) that keep it in step with the router and
-//! the network, publishing [`CoreEvent`]s on the event bus.
+//! the network, publishing [`CoreEvent`]s on the event bus; the web UI's
+//! password login minus HTTP ([`auth`]: settings, argon2id, login limits,
+//! the cookie key).
 //! Does not own: HTTP, TLS or JSON (`meshchat-web`), the runtime, logging or
 //! the command line (`meshchatx`), SQL (`meshchat-store`).
 
+pub mod auth;
 mod context;
 mod error;
 mod events;
@@ -36,8 +39,8 @@ pub use context::{method_name, state_name};
 pub use lxmf::{Method, State};
 /// The stored rows the managers hand out, as the store defines them.
 pub use meshchat_store::{
-    Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery, Favourite,
-    Message, NewAnnounce,
+    AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery,
+    Favourite, Message, NewAnnounce,
 };
 /// Destination and identity hashes, as Reticulum defines them.
 pub use rns_crypto::{DestinationHash, IdentityHash};

@@ -7,9 +7,10 @@
 //! (`migrations`), and the queries behind the lists the API serves (`Store`):
 //! messages, conversations (summaries, unread counts, pins, folders, search,
 //! paging), announces (capped per aspect and in total), favourites, custom
-//! display names, blocked destinations, settings and the preferred propagation
-//! node. `StorageLock` keeps a second process out of the directory
-//! (`<storage>/.meshchatx.lock`). `StoreHandle` gives async callers one thread per connection and a
+//! display names, blocked destinations, settings, the preferred propagation
+//! node, and login attempts and trusted login clients (capped). `StorageLock`
+//! keeps a second process out of the directory (`<storage>/.meshchatx.lock`).
+//! `StoreHandle` gives async callers one thread per connection and a
 //! bounded command queue.
 //!
 //! Does not own: what the rows mean to LXMF (`meshchat-core` builds the fields
@@ -30,6 +31,7 @@ pub use handle::{DEFAULT_QUEUE, Reply, StoreHandle};
 pub use lock::{LOCK_FILE, LockError, StorageLock};
 pub use storage_dir::{StorageDir, is_hash_hex, write_private_file};
 pub use store::Store;
+pub use store::access::{AccessAttempt, MAX_ACCESS_ATTEMPTS, MAX_TRUSTED_CLIENTS};
 pub use store::announces::{Announce, AnnounceCaps, AnnounceQuery, NewAnnounce};
 pub use store::contacts::{BlockedDestination, CustomDisplayName, Favourite};
 pub use store::conversations::{Conversation, ConversationQuery, Folder};

@@ -1,5 +1,6 @@
 //! `Store`: one open `database.db` of one identity, migrated, with its queries.
 
+pub mod access;
 pub mod announces;
 pub mod contacts;
 pub mod conversations;
@@ -23,6 +24,8 @@ pub struct Store {
     conn: Connection,
     /// New announce rows since the last trim (see `announces`).
     new_announces: u32,
+    /// New access attempts since the last trim (see `access`).
+    new_attempts: u32,
 }
 
 impl Store {
@@ -36,6 +39,7 @@ impl Store {
         Ok(Store {
             conn,
             new_announces: 0,
+            new_attempts: 0,
         })
     }
 

@@ -85,13 +85,14 @@ pub async fn app_info(State(state): State<AppState>) -> Result<Json<Value>, ApiE
 
 /// `GET /api/v1/config`: `{"config": {...}}`.
 pub async fn config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let node = ready(&state.node)?;
-    Ok(Json(json!({ "config": config_json(node) })))
+    ready(&state.node)?;
+    Ok(Json(json!({ "config": config_json(&state) })))
 }
 
 /// The config object; also pushed over `/ws` as `config`. Only the keys this
 /// build backs; the rest of the reference's arrive with their features.
-pub(crate) fn config_json(node: &Node) -> Value {
+pub(crate) fn config_json(state: &AppState) -> Value {
+    let node = &state.node;
     let id = node.identity();
     let settings = node.settings();
     json!({
@@ -105,7 +106,7 @@ pub(crate) fn config_json(node: &Node) -> Value {
         "last_announced_at": null,
         "theme": "light",
         "language": "en",
-        "auth_enabled": false,
+        "auth_enabled": state.auth.settings().enabled,
     })
 }
 

@@ -20,6 +20,12 @@ pub enum ErrorKind {
     Unprocessable,
     Unauthorized,
     Forbidden,
+    /// A mutating request without the session's CSRF token.
+    CsrfInvalid,
+    /// Too many login attempts from one address this minute.
+    RateLimited,
+    /// Too many wrong passwords from one address lately.
+    LockedOut,
     Conflict,
     PayloadTooLarge,
     /// The node is still starting (or failed to): retry later.
@@ -37,7 +43,8 @@ impl ErrorKind {
                 StatusCode::BAD_REQUEST
             }
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Forbidden | ErrorKind::CsrfInvalid => StatusCode::FORBIDDEN,
+            ErrorKind::RateLimited | ErrorKind::LockedOut => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Starting | ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -55,6 +62,9 @@ impl ErrorKind {
             ErrorKind::Unprocessable => "http_422",
             ErrorKind::Unauthorized => "auth_required",
             ErrorKind::Forbidden => "forbidden",
+            ErrorKind::CsrfInvalid => "csrf_invalid",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::LockedOut => "lockout",
             ErrorKind::Conflict => "conflict",
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::Starting => "starting",

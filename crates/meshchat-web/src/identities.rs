@@ -9,32 +9,31 @@ mod multipart;
 mod zip;
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use meshchat_core::{CoreError, IdentityHash, IdentitySummary, Node, Stage};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorKind};
+use crate::routes::Routes;
 
 /// The routes of this module.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/identities", get(list))
-        .route("/api/v1/identities/create", post(create))
-        .route("/api/v1/identities/export-all", post(export_all))
-        .route("/api/v1/identities/switch", post(switch))
-        .route("/api/v1/identities/{identity_hash}", delete(remove))
-        .route("/api/v1/identity/backup/base32", post(backup_base32))
-        .route("/api/v1/identity/backup/download", post(backup_download))
-        .route("/api/v1/identity/restore", post(restore))
-        .route(
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/v1/identities", list)
+        .post("/api/v1/identities/create", create)
+        .post("/api/v1/identities/export-all", export_all)
+        .post("/api/v1/identities/switch", switch)
+        .delete("/api/v1/identities/{identity_hash}", remove)
+        .post("/api/v1/identity/backup/base32", backup_base32)
+        .post("/api/v1/identity/backup/download", backup_download)
+        .post("/api/v1/identity/restore", restore)
+        .get(
             "/api/v1/identity/{identity_hash}/lxmf-address",
-            get(lxmf_address),
+            lxmf_address,
         )
 }
 
@@ -94,13 +93,31 @@ async fn switch(State(state): State<AppState>, body: Bytes) -> Result<Json<Value
         _ => return Err(bad("Invalid identity hash")),
     };
     let now = node.switch_identity(hash).await.map_err(core_error)?;
+    let requires_reauth = adopt_login_settings(&state).await?;
     Ok(Json(json!({
         "message": "Identity switched successfully.",
         "hotswapped": true,
         "identity_hash": now.identity_hash.to_string(),
         "display_name": now.display_name,
-        "requires_reauth": false,
+        "requires_reauth": requires_reauth,
     })))
+}
+
+/// After a switch the new identity's login settings take over (each
+/// identity keeps its own, as in the reference), `--auth` holding login on
+/// for it too, and every session ends: sessions belong to the identity they
+/// logged in to. Returns whether logging in is needed now.
+async fn adopt_login_settings(state: &AppState) -> Result<bool, ApiError> {
+    let was_on = state.auth.settings().enabled;
+    let context = state.node.context().map_err(core_error)?;
+    let mut settings = context.auth_settings().await.map_err(core_error)?;
+    if state.auth.forced() && !settings.enabled {
+        settings = context.set_auth_enabled(true).await.map_err(core_error)?;
+    }
+    let now_on = settings.enabled;
+    state.auth.set_settings(settings);
+    state.auth.revoke_all();
+    Ok(was_on || now_on)
 }
 
 /// `DELETE /api/v1/identities/{identity_hash}`; the active one is 409.

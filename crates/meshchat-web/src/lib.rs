@@ -2,18 +2,20 @@
 //!
 //! Owns: [`router`] (the `/api/v1` routes and `/ws`), the mapping of error
 //! kinds to status codes and JSON bodies ([`ApiError`]), the security
-//! headers and request-size caps every response and request go through, the
-//! WebSocket hub, TLS ([`tls`]: the self-signed certificate kept per
+//! headers and request-size caps every response and request go through,
+//! login, sessions and the CSRF check ([`auth`]), the WebSocket hub, TLS ([`tls`]: the self-signed certificate kept per
 //! storage directory and a rustls listener for `axum::serve`), and the web UI
 //! embedded at build time (`ui`, `build.rs`) served at `/`.
 //! Does not own: the network stack or identities (it asks
 //! `meshchat-core`'s [`Node`]), the runtime, logging or the command line.
 
 mod api;
+pub mod auth;
 mod error;
 mod identities;
 mod messaging;
 mod middleware;
+mod routes;
 mod serve;
 pub mod tls;
 mod ui;
@@ -23,9 +25,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::http::Method;
 use meshchat_core::Node;
 
+pub use auth::{Auth, AuthConfig};
 pub use error::{ApiError, ErrorKind};
 pub use middleware::MAX_BODY_BYTES;
 pub use serve::serve;
@@ -48,15 +51,30 @@ pub struct AppState {
     pub(crate) node: Node,
     pub(crate) server: Arc<ServerInfo>,
     pub(crate) hub: Arc<ws::Hub>,
+    pub(crate) auth: Arc<Auth>,
 }
 
 impl AppState {
+    /// With login off and a throw-away cookie key (tests, tools).
     pub fn new(node: Node, server: ServerInfo) -> Self {
+        AppState::with_auth(node, server, AuthConfig::ephemeral())
+    }
+
+    /// With the identity's login settings and the storage directory's key.
+    pub fn with_auth(node: Node, server: ServerInfo, auth: AuthConfig) -> Self {
         AppState {
             node,
             server: Arc::new(server),
             hub: Arc::new(ws::Hub::new()),
+            auth: Arc::new(Auth::new(auth)),
         }
+    }
+
+    /// The login state: settings, sessions. An identity switch calls
+    /// [`Auth::set_settings`] with the new identity's settings and
+    /// [`Auth::revoke_all`].
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// Closes every WebSocket (with a close frame), for a graceful shutdown:
@@ -66,20 +84,34 @@ impl AppState {
     }
 }
 
-/// The whole HTTP service: API routes, `/ws`, the web UI (with `index.html`
-/// for client-side routes), JSON 404s, the security headers and the body cap.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/status", get(api::status))
-        .route("/api/v1/app/info", get(api::app_info))
-        .route(
-            "/api/v1/config",
-            get(api::config).patch(messaging::patch_config),
-        )
+/// Every route: the one list the router is built from and the CSRF test walks.
+fn routes() -> routes::Routes {
+    routes::Routes::new()
+        .get("/api/v1/status", api::status)
+        .get("/api/v1/app/info", api::app_info)
+        .get("/api/v1/config", api::config)
+        .patch("/api/v1/config", messaging::patch_config)
+        .merge(auth::routes())
         .merge(messaging::routes())
         .merge(identities::routes())
-        .route("/ws", get(ws::upgrade))
-        .fallback(ui::serve)
+        .get("/ws", ws::upgrade)
+}
+
+/// The (method, path) of every route, as registered.
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes().into_parts().1
+}
+
+/// The whole HTTP service: API routes, `/ws`, the web UI (with `index.html`
+/// for client-side routes), JSON 404s, the login and CSRF guard, the
+/// security headers and the body cap.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = routes().into_parts();
+    api.fallback(ui::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::cap_body))
         .layer(axum::middleware::from_fn(middleware::security_headers))

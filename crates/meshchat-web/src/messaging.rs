@@ -11,61 +11,61 @@ mod lxmf;
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::{delete, get, post};
 use meshchat_core::{CoreError, DestinationHash, IdentityContext, Node};
 use serde_json::Value;
 
-use crate::AppState;
 use crate::error::{ApiError, ErrorKind};
+use crate::routes::Routes;
 
 pub(crate) use contacts::patch_config;
 pub(crate) use json::push_json;
 
 /// The routes of this module (the config `PATCH` is added beside the `GET`).
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/lxmf-messages/send", post(lxmf::send))
-        .route(
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/lxmf-messages/send", lxmf::send)
+        .get(
             "/api/v1/lxmf-messages/conversation/{destination_hash}",
-            get(lxmf::conversation).delete(lxmf::delete_conversation),
+            lxmf::conversation,
         )
-        .route("/api/v1/lxmf-messages/{hash}", delete(lxmf::delete_message))
-        .route("/api/v1/lxmf-messages/{hash}/cancel", post(lxmf::cancel))
-        .route("/api/v1/lxmf-messages/{hash}/resend", post(lxmf::resend))
-        .route("/api/v1/lxmf/conversations", get(lxmf::conversations))
-        .route(
+        .delete(
+            "/api/v1/lxmf-messages/conversation/{destination_hash}",
+            lxmf::delete_conversation,
+        )
+        .delete("/api/v1/lxmf-messages/{hash}", lxmf::delete_message)
+        .post("/api/v1/lxmf-messages/{hash}/cancel", lxmf::cancel)
+        .post("/api/v1/lxmf-messages/{hash}/resend", lxmf::resend)
+        .get("/api/v1/lxmf/conversations", lxmf::conversations)
+        .post(
             "/api/v1/lxmf/conversations/{destination_hash}/mark-as-read",
-            post(lxmf::mark_read),
+            lxmf::mark_read,
         )
-        .route("/api/v1/announce", post(contacts::announce))
-        .route("/api/v1/announces", get(contacts::announces))
-        .route("/api/v1/favourites", get(contacts::favourites))
-        .route("/api/v1/favourites/add", post(contacts::add_favourite))
-        .route(
+        .post("/api/v1/announce", contacts::announce)
+        .get("/api/v1/announces", contacts::announces)
+        .get("/api/v1/favourites", contacts::favourites)
+        .post("/api/v1/favourites/add", contacts::add_favourite)
+        .delete(
             "/api/v1/favourites/{destination_hash}",
-            delete(contacts::remove_favourite),
+            contacts::remove_favourite,
         )
-        .route(
+        .post(
             "/api/v1/favourites/{destination_hash}/rename",
-            post(contacts::rename_favourite),
+            contacts::rename_favourite,
         )
-        .route(
+        .get(
             "/api/v1/destination/{destination_hash}/custom-display-name",
-            get(contacts::custom_display_name),
+            contacts::custom_display_name,
         )
-        .route(
+        .post(
             "/api/v1/destination/{destination_hash}/custom-display-name/update",
-            post(contacts::set_custom_display_name),
+            contacts::set_custom_display_name,
         )
-        .route(
-            "/api/v1/blocked-destinations",
-            get(contacts::blocked).post(contacts::block),
-        )
-        .route(
+        .get("/api/v1/blocked-destinations", contacts::blocked)
+        .post("/api/v1/blocked-destinations", contacts::block)
+        .delete(
             "/api/v1/blocked-destinations/{destination_hash}",
-            delete(contacts::unblock),
+            contacts::unblock,
         )
 }
 
@@ -89,7 +89,7 @@ fn param_str(p: &Params, key: &str) -> Option<String> {
 
 /// The identity's context, or 503 `starting` as the reference answers
 /// while its identity context is not running.
-fn context(node: &Node) -> Result<IdentityContext, ApiError> {
+pub(crate) fn context(node: &Node) -> Result<IdentityContext, ApiError> {
     node.context().map_err(|_| {
         let stage = node.status().stage;
         ApiError::new(
@@ -118,12 +118,13 @@ fn destination(s: &str) -> Result<DestinationHash, ApiError> {
 }
 
 /// The core's error kinds to ours; the text, never a trace.
-fn core_error(e: CoreError) -> ApiError {
+pub(crate) fn core_error(e: CoreError) -> ApiError {
     let kind = match &e {
         CoreError::NotReady => ErrorKind::Starting,
         CoreError::InvalidInput(_) => ErrorKind::BadRequest,
         CoreError::NotFound(_) => ErrorKind::NotFound,
         CoreError::Busy => ErrorKind::Unavailable,
+        CoreError::UnsupportedPasswordHash => ErrorKind::Conflict,
         _ => ErrorKind::Internal,
     };
     ApiError::new(kind, e.to_string())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
 
+use crate::auth::ClientAddr;
 use crate::tls::TlsListener;
 use crate::{AppState, router};
 
@@ -19,7 +20,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state.clone());
+    // The peer address goes with every request: the login limits count by it.
+    let app = router(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
     let signal = async move {
         shutdown.await;
         state.close_websockets();

@@ -20,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::AppState;
 use crate::api::{config_json, status_json};
+use crate::auth::RequestSession;
 use crate::error::{ApiError, ErrorKind};
 use crate::messaging::push_json;
 
@@ -73,6 +74,7 @@ impl Hub {
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    session: Option<axum::Extension<RequestSession>>,
     ws: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&headers) {
@@ -83,7 +85,10 @@ pub async fn upgrade(
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| session(socket, state, permit))
+        .on_upgrade(move |socket| {
+            let sid = session.map(|s| s.0.sid);
+            run(socket, state, sid, permit)
+        })
 }
 
 /// A browser's `Origin` must name the host it connected to (no `Origin`:
@@ -102,8 +107,16 @@ pub(crate) fn origin_allowed(headers: &HeaderMap) -> bool {
     authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
 }
 
-async fn session(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphorePermit) {
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    sid: Option<String>,
+    _permit: OwnedSemaphorePermit,
+) {
     let hub = &state.hub;
+    let identity = state.node.identity().identity_hash.to_string();
+    let mut revoked = state.auth.watch_revocations();
+    revoked.mark_unchanged();
     let mut status_rx = state.node.watch_status();
     status_rx.mark_unchanged();
     let mut closing = hub.closing.subscribe();
@@ -163,6 +176,14 @@ async fn session(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphore
                     break;
                 }
             }
+            // A logout, password change or login toggle: a socket whose
+            // session ended stops receiving at once.
+            _ = revoked.changed() => {
+                if !state.auth.may_stay(sid.as_deref(), &identity) {
+                    let _ = close(&mut socket, 1008, "logged out").await;
+                    break;
+                }
+            }
             _ = closing.changed() => {
                 let _ = close(&mut socket, 1001, "server shutting down").await;
                 break;
@@ -180,9 +201,7 @@ fn event_json(state: &AppState, event: &CoreEvent) -> Option<Value> {
             // Whole seconds, as the reference sends it.
             "last_announced_at": at.floor(),
         })),
-        CoreEvent::ConfigChanged => {
-            Some(json!({ "type": "config", "config": config_json(&state.node) }))
-        }
+        CoreEvent::ConfigChanged => Some(json!({ "type": "config", "config": config_json(state) })),
         CoreEvent::IdentitySwitched {
             identity_hash,
             display_name,
@@ -190,7 +209,8 @@ fn event_json(state: &AppState, event: &CoreEvent) -> Option<Value> {
             "type": "identity_switched",
             "identity_hash": identity_hash.to_string(),
             "display_name": display_name,
-            "requires_reauth": false,
+            // Sessions belong to the identity they logged in to.
+            "requires_reauth": state.auth().settings().enabled || state.auth().forced(),
         })),
         event => push_json(event),
     }
@@ -208,7 +228,7 @@ async fn push_status(socket: &mut WebSocket, state: &AppState) -> Result<(), axu
     }
     send(socket, state.hub.stamp(status)).await?;
     if state.node.status().is_ready() {
-        let config = json!({ "type": "config", "config": config_json(&state.node) });
+        let config = json!({ "type": "config", "config": config_json(state) });
         send(socket, state.hub.stamp(config)).await?;
     }
     Ok(())

@@ -90,6 +90,27 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub generate_identity_file: Option<PathBuf>,
 
+    /// Require a password for the web UI and API, and keep it required (the
+    /// setting is stored; without this flag the stored setting decides). The
+    /// password is set on first use, in the browser.
+    #[arg(long, env = "MESHCHAT_AUTH", value_parser = FalseyValueParser::new())]
+    pub auth: bool,
+
+    /// Forget the stored password (it is set again on first use; everyone
+    /// is logged out).
+    #[arg(long, env = "MESHCHAT_RESET_PASSWORD", value_parser = FalseyValueParser::new())]
+    pub reset_password: bool,
+
+    /// Listen on a non-loopback address even though no password protects
+    /// the UI: anyone who can reach the port can read and send your messages.
+    /// Without this flag such a start is refused.
+    #[arg(
+        long,
+        env = "MESHCHAT_INSECURE_LISTEN_WITHOUT_PASSWORD",
+        value_parser = FalseyValueParser::new()
+    )]
+    pub insecure_listen_without_password: bool,
+
     /// How much the network stack logs to stderr: none, critical, error,
     /// warning, notice, info, verbose, debug, extreme, or 0-7 (default: info).
     #[arg(long, env = "MESHCHAT_RNS_LOG_LEVEL", value_name = "LEVEL")]

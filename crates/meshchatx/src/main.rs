@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use meshchat_core::auth::{AuthSettings, SessionKey, StartupAuth, prepare_auth};
 use meshchat_core::{Node, NodeSettings, Stage};
 use meshchat_store::StorageLock;
 use meshchat_web::tls::{self, CertPaths};
-use meshchat_web::{AppState, ServerInfo};
+use meshchat_web::{AppState, AuthConfig, ServerInfo};
 use rns_crypto::PrivateIdentity;
 
 use cli::Cli;
@@ -87,6 +88,9 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     let storage_dir = cli.storage_dir();
     let rns_dir = cli.reticulum_config_dir();
 
+    // Before binding: a refused start never opens the port.
+    let auth = prepare_login(&cli, &storage_dir, identity.hash(), log)?;
+    refuse_open_network(&cli, &auth.settings)?;
     let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
         .await
         .with_context(|| format!("listening on {}:{}", cli.host, cli.port))?;
@@ -121,7 +125,7 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     };
     println!("listening on {scheme}://{host}:{}", addr.port());
 
-    let state = AppState::new(
+    let state = AppState::with_auth(
         node.clone(),
         ServerInfo {
             listen_host: cli.host.clone(),
@@ -129,6 +133,7 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
             https_enabled: tls.is_some(),
             storage_path: storage_dir.display().to_string(),
         },
+        auth,
     );
     node.start();
     tokio::spawn(report_stages(node.clone(), log));
@@ -156,6 +161,64 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     }
     println!("stopped");
     Ok(())
+}
+
+/// Applies `--auth` / `--reset-password` to the identity's stored login
+/// settings and loads the cookie key, before anything is served.
+fn prepare_login(
+    cli: &Cli,
+    storage_dir: &std::path::Path,
+    identity: rns_crypto::IdentityHash,
+    log: Log,
+) -> anyhow::Result<AuthConfig> {
+    let startup = StartupAuth {
+        enable: cli.auth,
+        reset_password: cli.reset_password,
+    };
+    let settings =
+        prepare_auth(storage_dir, identity, &startup).context("reading the login settings")?;
+    if cli.reset_password {
+        log.log(log::NOTICE, "password reset: set a new one in the browser");
+    }
+    if settings.password_is_bcrypt() {
+        log.log(
+            log::WARNING,
+            "the stored password is bcrypt (set by MeshChatX), which this build cannot check; \
+             restart with --reset-password to set a new one",
+        );
+    }
+    let key = SessionKey::load_or_create(storage_dir).context("loading the session key")?;
+    Ok(AuthConfig {
+        key,
+        settings,
+        forced: cli.auth,
+    })
+}
+
+/// Anyone who reaches the port can read and send messages unless a
+/// password stands in the way: refuse a non-loopback address without one,
+/// unless the user said, with a flag that says so, that they mean it.
+fn refuse_open_network(cli: &Cli, settings: &AuthSettings) -> anyhow::Result<()> {
+    let protected = settings.enabled && settings.password_set();
+    if is_loopback_host(&cli.host) || protected || cli.insecure_listen_without_password {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to listen on {} without a password: anyone who can reach it could read and \
+         send your messages. Set a password first (start with --auth on 127.0.0.1 and set it in \
+         the browser), or pass --insecure-listen-without-password if you really want this.",
+        cli.host
+    )
+}
+
+/// `localhost` or a loopback address; any other name counts as the network
+/// (it may resolve anywhere).
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The custom pair when given, else the storage directory's self-signed
@@ -231,6 +294,49 @@ impl ShutdownSignals {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.int.recv() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::parse_from(std::iter::once("meshchatx").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_network_address_needs_a_password_or_the_explicit_opt_out() {
+        let none = AuthSettings::default();
+        let on_no_password = AuthSettings {
+            enabled: true,
+            ..AuthSettings::default()
+        };
+        let password_off = AuthSettings {
+            enabled: false,
+            password_hash: Some("$argon2id$x".into()),
+            session_epoch: 1,
+        };
+        let protected = AuthSettings {
+            enabled: true,
+            ..password_off.clone()
+        };
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost", "127.3.4.5"] {
+            assert!(
+                refuse_open_network(&cli(&["--host", host]), &none).is_ok(),
+                "{host}"
+            );
+        }
+        for host in ["0.0.0.0", "::", "192.168.1.2", "myhost.example"] {
+            let c = cli(&["--host", host]);
+            for s in [&none, &on_no_password, &password_off] {
+                let err = refuse_open_network(&c, s).unwrap_err().to_string();
+                assert!(err.contains("--insecure-listen-without-password"), "{err}");
+            }
+            assert!(refuse_open_network(&c, &protected).is_ok());
+            let opted = cli(&["--host", host, "--insecure-listen-without-password"]);
+            assert!(refuse_open_network(&opted, &none).is_ok());
         }
     }
 }

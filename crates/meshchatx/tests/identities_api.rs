@@ -380,8 +380,9 @@ fn octets(app: &Running, data: &[u8]) -> Response {
 fn raw_post(app: &Running, content_type: &str, body: &[u8]) -> Response {
     let mut req = format!(
         "POST /api/v1/identity/restore HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+         {}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         app.port,
+        app.csrf_headers(),
         body.len()
     )
     .into_bytes();

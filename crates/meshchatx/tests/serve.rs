@@ -38,6 +38,10 @@ fn https_by_default_with_a_certificate_made_once_and_the_same_identity_across_re
     assert!(cert.is_file());
     let mode = std::fs::metadata(&key).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+    // The key that seals session cookies, likewise private.
+    let secret = storage.join("session_secret");
+    let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
     let cert_pem = std::fs::read(&cert).unwrap();
     first.cert = Some(cert.clone());
 

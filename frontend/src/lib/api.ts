@@ -38,3 +38,57 @@ export interface Config {
   lxmf_address_hash: string
   identity_public_key?: string
 }
+
+// CSRF: every POST/PUT/PATCH/DELETE carries the session's token in
+// `X-CSRF-Token` (the server refuses it otherwise, login on or off). The
+// token comes from `GET /api/v1/auth/csrf`, which also sets the session
+// cookie; it changes when the session does (login, logout), so a refusal
+// with `csrf_invalid` fetches a fresh one and tries once more.
+let csrfToken: string | null = null
+
+export function forgetCsrfToken(): void {
+  csrfToken = null
+}
+
+async function csrf(fetchImpl: typeof fetch): Promise<string> {
+  if (csrfToken === null) {
+    const body = await getJson<{ csrf_token: string }>('/api/v1/auth/csrf', fetchImpl)
+    csrfToken = body.csrf_token
+  }
+  return csrfToken
+}
+
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body: unknown = {},
+  fetchImpl: typeof fetch = fetch,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetchImpl(path, {
+      method,
+      cache: 'no-store',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-CSRF-Token': await csrf(fetchImpl),
+      },
+      body: JSON.stringify(body),
+    })
+    const parsed: unknown = await res.json().catch(() => null)
+    if (res.ok) return parsed as T
+    const err = (parsed ?? {}) as { code?: string; error?: string }
+    if (err.code === 'csrf_invalid' && attempt === 0) {
+      forgetCsrfToken()
+      continue
+    }
+    throw new ApiError(res.status, err.code ?? 'http_error', err.error ?? `HTTP ${res.status}`)
+  }
+}
+
+/** `/api/v1/auth/status`. */
+export interface AuthStatus {
+  auth_enabled: boolean
+  password_set: boolean
+  authenticated: boolean
+}

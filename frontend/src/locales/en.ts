@@ -35,6 +35,19 @@ export default {
     },
     state: { done: 'done', current: 'in progress', pending: 'waiting', failed: 'failed' },
   },
+  auth: {
+    loginTitle: 'Log in',
+    loginHint: 'This MeshChatX is protected by a password.',
+    setupTitle: 'Set a password',
+    setupHint: 'Choose the password that protects this MeshChatX (at least 8 characters).',
+    password: 'Password',
+    confirm: 'Repeat the password',
+    loginSubmit: 'Log in',
+    setupSubmit: 'Set password',
+    mismatch: 'The two passwords differ.',
+    wrong: 'Wrong password.',
+    tooMany: 'Too many attempts from this address. Try again later.',
+  },
   soon: 'Not available yet',
   pages: {
     messages: {

@@ -217,6 +217,9 @@ pub(crate) async fn patch_config(
 ) -> Result<Json<Value>, ApiError> {
     context(&state.node)?;
     let body = json_body(&body)?;
+    if let Some(v) = body.get("auth_enabled") {
+        set_auth_enabled(&state, v).await?;
+    }
     if body.contains_key("display_name") {
         let name = name_field(&body, "display_name")?;
         state
@@ -225,5 +228,30 @@ pub(crate) async fn patch_config(
             .await
             .map_err(core_error)?;
     }
-    Ok(Json(json!({ "config": config_json(&state.node) })))
+    Ok(Json(json!({ "config": config_json(&state) })))
+}
+
+/// `auth_enabled` in `PATCH /api/v1/config`, as the reference takes it.
+/// Either way every session is logged out (the epoch moves), so turning it
+/// on asks this browser to log in (or set the password) at once.
+async fn set_auth_enabled(state: &AppState, v: &Value) -> Result<(), ApiError> {
+    let Some(on) = v.as_bool() else {
+        return Err(ApiError::new(
+            ErrorKind::BadRequest,
+            "auth_enabled must be true or false",
+        ));
+    };
+    if !on && state.auth.forced() {
+        return Err(ApiError::new(
+            ErrorKind::Conflict,
+            "Login was turned on with --auth (or MESHCHAT_AUTH) and stays on",
+        ));
+    }
+    if state.auth.settings().enabled == on {
+        return Ok(());
+    }
+    let ctx = context(&state.node)?;
+    let settings = ctx.set_auth_enabled(on).await.map_err(core_error)?;
+    state.auth.set_settings(settings);
+    Ok(())
 }

@@ -53,6 +53,23 @@ pub struct Running {
     pub lines: Arc<Mutex<Vec<String>>>,
     /// The certificate the client trusts (HTTPS only).
     pub cert: Option<PathBuf>,
+    /// The default client's session (cookie, CSRF token), fetched on the
+    /// first mutating request as the UI does.
+    session: Arc<Mutex<Session>>,
+}
+
+/// A browser-like session: the cookie the server set and its CSRF token.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub cookie: Option<String>,
+    pub token: Option<String>,
+    pub user_agent: String,
+}
+
+/// Another client of the same server, with its own session and user agent.
+pub struct Client<'a> {
+    running: &'a Running,
+    session: Arc<Mutex<Session>>,
 }
 
 /// Starts the binary with `args` plus `--port 0` and the loopback config in
@@ -97,6 +114,10 @@ pub fn start_with_rns(rns: &Path, args: &[&str]) -> Running {
         https,
         lines,
         cert: None,
+        session: Arc::new(Mutex::new(Session {
+            user_agent: "meshchatx-tests/1".into(),
+            ..Session::default()
+        })),
     }
 }
 
@@ -135,33 +156,59 @@ impl Running {
         Response::parse(&bytes)
     }
 
-    pub fn get(&self, path: &str) -> Response {
-        self.request(&format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-            self.port
-        ))
+    /// The default session's `Cookie` and `X-CSRF-Token` header lines (the
+    /// token fetched first if need be), for a request built by hand.
+    pub fn csrf_headers(&self) -> String {
+        let client = self.default_client();
+        if client.session().token.is_none() {
+            client.fetch_csrf();
+        }
+        let s = client.session();
+        let mut lines = String::new();
+        if let Some(c) = &s.cookie {
+            lines.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        if let Some(t) = &s.token {
+            lines.push_str(&format!("X-CSRF-Token: {t}\r\n"));
+        }
+        lines
     }
 
-    /// A request with a JSON body (`method` POST, PATCH, ...).
+    fn default_client(&self) -> Client<'_> {
+        Client {
+            running: self,
+            session: self.session.clone(),
+        }
+    }
+
+    /// A new client with its own (empty) session and this user agent.
+    pub fn client(&self, user_agent: &str) -> Client<'_> {
+        Client {
+            running: self,
+            session: Arc::new(Mutex::new(Session {
+                user_agent: user_agent.into(),
+                ..Session::default()
+            })),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.default_client().get(path)
+    }
+
+    /// A request with a JSON body (`method` POST, PATCH, ...), with the
+    /// session's CSRF token.
     pub fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Response {
-        self.send_raw(method, path, &body.to_string())
+        self.default_client().send_json(method, path, body)
     }
 
     /// A request with this body text, declared as JSON.
     pub fn send_raw(&self, method: &str, path: &str, body: &str) -> Response {
-        self.request(&format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.port,
-            body.len()
-        ))
+        self.default_client().send_raw(method, path, body)
     }
 
     pub fn delete(&self, path: &str) -> Response {
-        self.request(&format!(
-            "DELETE {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-            self.port
-        ))
+        self.default_client().delete(path)
     }
 
     /// Polls `/api/v1/status` until the stage is `ready`.
@@ -197,6 +244,83 @@ impl Running {
             assert!(start.elapsed() < DEADLINE, "did not exit after SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Client<'_> {
+    pub fn session(&self) -> Session {
+        self.session.lock().unwrap().clone()
+    }
+
+    /// Forgets the cookie and token (a new browser).
+    pub fn set_session(&self, session: Session) {
+        *self.session.lock().unwrap() = session;
+    }
+
+    /// One request with the session's cookie (and CSRF token when asked);
+    /// a `Set-Cookie` in the answer replaces the cookie.
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>, csrf: bool) -> Response {
+        if csrf && self.session().token.is_none() {
+            self.fetch_csrf();
+        }
+        let s = self.session();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nUser-Agent: {}\r\n",
+            self.running.port, s.user_agent
+        );
+        if let Some(c) = &s.cookie {
+            head.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        if csrf && let Some(t) = &s.token {
+            head.push_str(&format!("X-CSRF-Token: {t}\r\n"));
+        }
+        if let Some(b) = body {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        head.push_str("\r\n");
+        head.push_str(body.unwrap_or(""));
+        let res = self.running.request(&head);
+        if let Some(set) = res.header("set-cookie") {
+            let pair = set.split(';').next().unwrap().to_string();
+            let mut s = self.session.lock().unwrap();
+            if pair.ends_with('=') {
+                s.cookie = None;
+                s.token = None;
+            } else if s.cookie.as_deref() != Some(pair.as_str()) {
+                // A new session (a login): its token is fetched when needed.
+                s.cookie = Some(pair);
+                s.token = None;
+            }
+        }
+        res
+    }
+
+    /// `GET /api/v1/auth/csrf`, keeping the cookie and token.
+    pub fn fetch_csrf(&self) -> String {
+        let res = self.request("GET", "/api/v1/auth/csrf", None, false);
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let token = res.json()["csrf_token"].as_str().unwrap().to_string();
+        self.session.lock().unwrap().token = Some(token.clone());
+        token
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None, false)
+    }
+
+    pub fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Response {
+        self.send_raw(method, path, &body.to_string())
+    }
+
+    pub fn send_raw(&self, method: &str, path: &str, body: &str) -> Response {
+        self.request(method, path, Some(body), true)
+    }
+
+    pub fn delete(&self, path: &str) -> Response {
+        self.request("DELETE", path, None, true)
     }
 }
 
