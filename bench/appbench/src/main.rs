@@ -84,7 +84,12 @@ fn run() -> Result<(), String> {
             &plan,
         )?
     };
-    let _ = std::fs::remove_dir_all(&root);
+    // APPBENCH_KEEP=1 keeps the storage directories for a closer look.
+    if std::env::var_os("APPBENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    } else {
+        eprintln!("kept {}", root.display());
+    }
     report(&plan, &ours, &reference);
     Ok(())
 }

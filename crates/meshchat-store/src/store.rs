@@ -26,6 +26,8 @@ pub struct Store {
     new_announces: u32,
     /// New access attempts since the last trim (see `access`).
     new_attempts: u32,
+    /// The latest conversation lists served (see `conversations`).
+    conversation_cache: conversations::Cache,
 }
 
 impl Store {
@@ -40,12 +42,23 @@ impl Store {
             conn,
             new_announces: 0,
             new_attempts: 0,
+            conversation_cache: conversations::Cache::default(),
         })
     }
 
     /// The underlying connection, for queries this crate does not offer yet.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// A value that changes whenever the database may have: rows this
+    /// connection inserted, updated or deleted (triggers included), and
+    /// commits by any other connection (`PRAGMA data_version`).
+    pub(crate) fn change_stamp(&self) -> Result<(u64, i64)> {
+        let others: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok((self.conn.total_changes(), others))
     }
 
     /// Our schema version (`PRAGMA user_version`).

@@ -459,3 +459,41 @@ fn handle_serves_commands_from_async_and_blocking_callers() {
         assert_eq!(r.wait().unwrap(), LATEST_VERSION);
     }
 }
+
+/// The conversation list is served from a cache between writes; every kind
+/// of change shows at once, also one made through another connection.
+#[test]
+fn cached_conversation_lists_follow_every_change() {
+    let dir = TempDir::new("store-conv-cache");
+    let mut s = open(&dir);
+    s.insert_inbound(&message(&hash(1), ME, BOB, true, "hello", 1.0))
+        .unwrap();
+    let list = s.conversations(&q(10)).unwrap();
+    assert_eq!((list.len(), list[0].unread_count), (1, 1));
+    // Asked again with nothing changed: the same answer.
+    assert_eq!(s.conversations(&q(10)).unwrap(), list);
+
+    s.insert_inbound(&message(&hash(2), ME, CAROL, true, "hi", 2.0))
+        .unwrap();
+    let list = s.conversations(&q(10)).unwrap();
+    assert_eq!(list[0].peer_hash, CAROL);
+    assert_eq!(list.len(), 2);
+
+    s.mark_read(CAROL).unwrap();
+    assert_eq!(s.conversations(&q(10)).unwrap()[0].unread_count, 0);
+    assert!(s.toggle_pin(BOB).unwrap());
+    let bob = s.conversations(&q(10)).unwrap();
+    assert!(bob.iter().any(|c| c.peer_hash == BOB && c.pinned));
+
+    // A write by another connection (a tool, a restore) is seen too.
+    let other = Connection::open(dir.join("database.db")).unwrap();
+    other
+        .execute(
+            "UPDATE lxmf_conversation_summaries SET content_preview = 'edited' WHERE peer_hash = ?1",
+            [BOB],
+        )
+        .unwrap();
+    let list = s.conversations(&q(10)).unwrap();
+    let bob = list.iter().find(|c| c.peer_hash == BOB).unwrap();
+    assert_eq!(bob.latest_preview, "edited");
+}

@@ -6,9 +6,7 @@
 
 use lxmf::router::{OutboundStatus, Received, RouterEvent};
 use lxmf::{MessageId, Method, State};
-use meshchat_store::{
-    AnnounceQuery, Conversation, ConversationQuery, DeliveryUpdate, InboundOutcome, Message, Store,
-};
+use meshchat_store::{Conversation, ConversationQuery, DeliveryUpdate, InboundOutcome, Message};
 use rns_crypto::DestinationHash;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -238,15 +236,17 @@ impl IdentityContext {
     ) -> Result<Vec<ConversationView>, CoreError> {
         self.store(move |s| {
             let list = s.conversations(&query)?;
-            list.into_iter()
+            Ok(list
+                .into_iter()
                 .map(|c| {
-                    let display_name = announced_name(s, &c.peer_hash)?;
-                    Ok(ConversationView {
+                    let display_name =
+                        display_name_of("lxmf.delivery", c.announced_app_data.as_deref());
+                    ConversationView {
                         conversation: c,
                         display_name,
-                    })
+                    }
                 })
-                .collect()
+                .collect())
         })
         .await
     }
@@ -355,19 +355,6 @@ fn message_id(hash: &str) -> Result<MessageId, CoreError> {
         *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
     }
     Ok(MessageId(id))
-}
-
-/// The peer's name from its latest `lxmf.delivery` announce.
-fn announced_name(s: &Store, peer_hash: &str) -> meshchat_store::Result<Option<String>> {
-    let q = AnnounceQuery {
-        destination_hash: Some(peer_hash.to_owned()),
-        aspect: Some("lxmf.delivery".into()),
-        limit: 1,
-        ..AnnounceQuery::default()
-    };
-    Ok(s.announces(&q)?
-        .first()
-        .and_then(|a| display_name_of(&a.announce.aspect, a.announce.app_data.as_deref())))
 }
 
 /// Outbound status changes, one at a time in the order the router made them.

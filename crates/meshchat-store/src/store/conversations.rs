@@ -1,5 +1,7 @@
 //! Conversation list (from `lxmf_conversation_summaries`), read state, pins and folders.
 
+use std::cell::RefCell;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{NOW_ISO, Store, like_pattern, page_limit};
@@ -27,6 +29,10 @@ pub struct Conversation {
     pub pinned: bool,
     pub folder_id: Option<i64>,
     pub custom_display_name: Option<String>,
+    /// Base64 app_data of the peer's `lxmf.delivery` announce, if one is
+    /// stored (its display name), joined here by the unique index rather
+    /// than looked up once per row.
+    pub announced_app_data: Option<String>,
 }
 
 /// Which conversations to list. Newest latest message first.
@@ -56,21 +62,61 @@ const UNREAD: &str = "(SELECT count(*) FROM lxmf_messages m
       WHERE m.peer_hash = s.peer_hash AND m.is_incoming = 1
         AND m.timestamp > COALESCE(unixepoch(r.last_read_at, 'subsec'), 0))";
 
+/// Conversation lists kept between requests: the UI asks for the same list
+/// again and again while nothing changes. An entry holds while the
+/// database's change stamp is the one it was read at; any write (a message,
+/// a state, a read mark, a pin, a name, an announce) makes every entry stale.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    entries: RefCell<Vec<CacheEntry>>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    stamp: (u64, i64),
+    query: ConversationQuery,
+    list: Vec<Conversation>,
+}
+
+/// Distinct queries kept (pages, searches, folders).
+const CACHED_QUERIES: usize = 8;
+
 impl Store {
     /// The conversation list, newest first.
     pub fn conversations(&self, q: &ConversationQuery) -> Result<Vec<Conversation>> {
+        let stamp = self.change_stamp()?;
+        let mut entries = self.conversation_cache.entries.borrow_mut();
+        entries.retain(|e| e.stamp == stamp);
+        if let Some(hit) = entries.iter().find(|e| e.query == *q) {
+            return Ok(hit.list.clone());
+        }
+        let list = self.query_conversations(q)?;
+        if entries.len() >= CACHED_QUERIES {
+            entries.remove(0);
+        }
+        entries.push(CacheEntry {
+            stamp,
+            query: q.clone(),
+            list: list.clone(),
+        });
+        Ok(list)
+    }
+
+    fn query_conversations(&self, q: &ConversationQuery) -> Result<Vec<Conversation>> {
         let sql = format!(
             "SELECT * FROM (
                SELECT s.peer_hash, s.latest_message_hash, s.state, s.is_incoming, s.title,
                  s.content_preview, s.timestamp AS ts, s.created_at,
                  (COALESCE(s.has_image, 0) OR COALESCE(s.has_audio, 0) OR COALESCE(s.has_files, 0)),
                  s.failed_count, {UNREAD} AS unread, p.peer_hash IS NOT NULL, f.folder_id,
-                 n.display_name
+                 n.display_name, a.app_data
                FROM lxmf_conversation_summaries s
                LEFT JOIN lxmf_conversation_pins p ON p.peer_hash = s.peer_hash
                LEFT JOIN lxmf_conversation_folders f ON f.peer_hash = s.peer_hash
                LEFT JOIN lxmf_conversation_read_state r ON r.destination_hash = s.peer_hash
                LEFT JOIN custom_destination_display_names n ON n.destination_hash = s.peer_hash
+               LEFT JOIN announces a ON a.destination_hash = s.peer_hash
+                 AND a.aspect = 'lxmf.delivery'
                WHERE (?1 IS NULL OR f.folder_id = ?1)
                  AND (?2 IS NULL OR s.peer_hash LIKE ?2 ESCAPE '\\'
                       OR n.display_name LIKE ?2 ESCAPE '\\'
@@ -111,6 +157,7 @@ impl Store {
                     pinned: r.get(11)?,
                     folder_id: r.get(12)?,
                     custom_display_name: r.get(13)?,
+                    announced_app_data: r.get(14)?,
                 })
             },
         )?;

@@ -5,6 +5,7 @@
 use meshchat_core::{
     AnnounceView, BlockedDestination, ConversationView, CoreEvent, Favourite, Message,
 };
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A message row. The reference's keys; `fields` parsed from the stored JSON.
@@ -48,28 +49,60 @@ pub(crate) fn message(m: &Message) -> Value {
 /// The reference's name for a peer it has no announce from.
 const ANONYMOUS: &str = "Anonymous Peer";
 
-pub(crate) fn conversation(v: &ConversationView) -> Value {
+/// `{"conversations": [...]}`.
+#[derive(Serialize)]
+pub(crate) struct ConversationsJson<'a> {
+    pub conversations: Vec<ConversationJson<'a>>,
+}
+
+/// One row of the conversation list. Serialized straight from the stored
+/// row (no `Value` tree: the list is the page the UI polls most, and
+/// building a map per row was most of its cost). Keys in the order the
+/// reference's sorted output has them.
+#[derive(Serialize)]
+pub(crate) struct ConversationJson<'a> {
+    contact_image: Option<()>,
+    custom_display_name: Option<&'a str>,
+    destination_hash: &'a str,
+    display_name: &'a str,
+    failed_messages_count: i64,
+    folder_id: Option<i64>,
+    has_attachments: bool,
+    has_contact_image: bool,
+    is_contact: bool,
+    is_pinned: bool,
+    is_tracking: bool,
+    is_unread: bool,
+    latest_message_created_at: &'a str,
+    latest_message_preview: &'a str,
+    latest_message_title: &'a str,
+    lxmf_user_icon: Option<()>,
+    unread_count: i64,
+    updated_at: &'a str,
+}
+
+pub(crate) fn conversation(v: &ConversationView) -> ConversationJson<'_> {
     let c = &v.conversation;
-    json!({
-        "display_name": v.display_name.as_deref().unwrap_or(ANONYMOUS),
-        "custom_display_name": c.custom_display_name,
-        "contact_image": null,
-        "has_contact_image": false,
-        "destination_hash": c.peer_hash,
-        "is_unread": c.unread_count > 0,
-        "unread_count": c.unread_count,
-        "is_tracking": false,
-        "failed_messages_count": c.failed_count,
-        "has_attachments": c.has_attachments,
-        "latest_message_title": c.latest_title,
-        "latest_message_preview": c.latest_preview,
-        "latest_message_created_at": c.latest_created_at,
-        "lxmf_user_icon": null,
-        "is_contact": false,
-        "is_pinned": c.pinned,
-        "folder_id": c.folder_id,
-        "updated_at": c.latest_created_at,
-    })
+    ConversationJson {
+        contact_image: None,
+        custom_display_name: c.custom_display_name.as_deref(),
+        destination_hash: &c.peer_hash,
+        display_name: v.display_name.as_deref().unwrap_or(ANONYMOUS),
+        failed_messages_count: c.failed_count,
+        folder_id: c.folder_id,
+        has_attachments: c.has_attachments,
+        has_contact_image: false,
+        is_contact: false,
+        is_pinned: c.pinned,
+        is_tracking: false,
+        is_unread: c.unread_count > 0,
+        latest_message_created_at: &c.latest_created_at,
+        latest_message_preview: &c.latest_preview,
+        latest_message_title: &c.latest_title,
+        lxmf_user_icon: None,
+        unread_count: c.unread_count,
+        updated_at: &c.latest_created_at,
+    }
 }
 
 pub(crate) fn announce(v: &AnnounceView) -> Value {

@@ -4,6 +4,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use meshchat_core::{ConversationQuery, Method, OutboundRequest};
 use serde_json::{Value, json};
 
@@ -163,7 +165,7 @@ fn message_hash(hash: &str) -> Result<String, ApiError> {
 pub(crate) async fn conversations(
     State(state): State<AppState>,
     Query(p): Query<Params>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let ctx = context(&state.node)?;
     let query = ConversationQuery {
         search: param_str(&p, "search"),
@@ -175,8 +177,13 @@ pub(crate) async fn conversations(
         offset: param_u32(&p, "offset").unwrap_or(0),
     };
     let list = ctx.conversations(query).await.map_err(core_error)?;
-    let list: Vec<Value> = list.iter().map(json::conversation).collect();
-    Ok(Json(json!({ "conversations": list })))
+    let page = json::ConversationsJson {
+        conversations: list.iter().map(json::conversation).collect(),
+    };
+    // Written straight out: the rows borrow from `list`.
+    let body =
+        serde_json::to_vec(&page).map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `POST /api/v1/lxmf/conversations/{destination_hash}/mark-as-read`.
