@@ -175,11 +175,37 @@ mod tests {
 
     #[test]
     fn websocket_messages_get_the_reference_replies() {
-        assert_eq!(ws::handle(r#"{"type":"ping"}"#)["type"], "pong");
-        let r = ws::handle(r#"{"type":"ping","request_id":7}"#);
+        let subs = &mut ws::Subscriptions::default();
+        assert_eq!(ws::handle(r#"{"type":"ping"}"#, subs, 0)["type"], "pong");
+        let r = ws::handle(r#"{"type":"ping","request_id":7}"#, subs, 0);
         assert_eq!(r["request_id"], 7);
-        assert_eq!(ws::handle("not json")["code"], "invalid_json");
-        assert_eq!(ws::handle(r#"{"type":"nope"}"#)["code"], "unhandled_type");
+        assert_eq!(ws::handle("not json", subs, 0)["code"], "invalid_json");
+        assert_eq!(
+            ws::handle(r#"{"type":"nope"}"#, subs, 0)["code"],
+            "unhandled_type"
+        );
+        let r = ws::handle(
+            r#"{"type":"ws.subscribe","topics":"lxmf","request_id":5}"#,
+            subs,
+            0,
+        );
+        assert_eq!(
+            (r["code"].clone(), r["request_id"].clone()),
+            ("invalid_topics".into(), 5.into())
+        );
+        let r = ws::handle(r#"{"type":"ws.unsubscribe","topics":["lxmf"]}"#, subs, 0);
+        assert_eq!(r["changed"], serde_json::json!(["lxmf"]));
+        assert_eq!(
+            ws::handle(r#"{"type":"ws.caps"}"#, subs, 0)["binary_rns_link"],
+            false
+        );
+        let r = ws::handle(r#"{"type":"sync.subscribe","since_seq":2}"#, subs, 9);
+        assert_eq!(
+            (r["status"].clone(), r["resync"].clone()),
+            ("gap".into(), true.into())
+        );
+        let r = ws::handle(r#"{"type":"sync.subscribe","since_seq":9}"#, subs, 9);
+        assert_eq!(r["status"], "ok");
     }
 
     async fn get(path: &str) -> axum::response::Response {

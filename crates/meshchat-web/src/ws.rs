@@ -1,8 +1,12 @@
 //! `/ws`: the JSON WebSocket. Checks the origin, greets with the start-up
 //! status (and the config once ready), pushes stage changes and the core's
-//! events (messages, announces, blocks, config), answers `ping`.
+//! events (messages, announces, blocks, config) on the topics the client
+//! subscribed to (`ws/topics.rs`), answers `ping`, `ws.subscribe`,
+//! `ws.unsubscribe`, `ws.caps` and `sync.subscribe`.
 //! Bounded: at most [`MAX_CLIENTS`] sockets, messages up to
 //! [`MAX_MESSAGE_BYTES`], a per-socket token bucket, an idle timeout.
+
+mod topics;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +27,7 @@ use crate::api::{config_json, status_json};
 use crate::auth::RequestSession;
 use crate::error::{ApiError, ErrorKind};
 use crate::messaging::push_json;
+pub(crate) use topics::Subscriptions;
 
 /// The reference's `max_websocket_clients`.
 pub const MAX_CLIENTS: usize = 64;
@@ -67,6 +72,11 @@ impl Hub {
     fn stamp(&self, mut msg: Value) -> Value {
         msg["seq"] = json!(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
         msg
+    }
+
+    /// The last sequence number given out.
+    fn current_seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
     }
 }
 
@@ -126,6 +136,7 @@ async fn run(
     let mut bus = state.node.subscribe();
     let mut bus_open = true;
     let mut bucket = Bucket::new();
+    let mut subs = Subscriptions::default();
     let mut status_open = true;
     loop {
         tokio::select! {
@@ -140,7 +151,7 @@ async fn run(
                     Ok(Some(Ok(_))) => continue,
                 };
                 let reply = if bucket.take() {
-                    handle(text.as_str())
+                    handle(text.as_str(), &mut subs, hub.current_seq())
                 } else if bucket.strikes >= MAX_STRIKES {
                     let _ = close(&mut socket, 1008, "rate limited").await;
                     break;
@@ -156,7 +167,7 @@ async fn run(
                     status_open = false;
                     continue;
                 }
-                if push_status(&mut socket, &state).await.is_err() {
+                if push_status(&mut socket, &state, &subs).await.is_err() {
                     break;
                 }
             }
@@ -170,7 +181,7 @@ async fn run(
                         continue;
                     }
                 };
-                if let Some(msg) = event_json(&state, &event)
+                if let Some(msg) = event_json(&state, &event).filter(|m| subs.wants(m))
                     && send(&mut socket, hub.stamp(msg)).await.is_err()
                 {
                     break;
@@ -218,36 +229,70 @@ fn event_json(state: &AppState, event: &CoreEvent) -> Option<Value> {
 
 /// The first messages: the start-up status, then the config once ready.
 async fn greet(socket: &mut WebSocket, state: &AppState) -> Result<(), axum::Error> {
-    push_status(socket, state).await
+    push_status(socket, state, &Subscriptions::default()).await
 }
 
-async fn push_status(socket: &mut WebSocket, state: &AppState) -> Result<(), axum::Error> {
+async fn push_status(
+    socket: &mut WebSocket,
+    state: &AppState,
+    subs: &Subscriptions,
+) -> Result<(), axum::Error> {
     let mut status = json!({ "type": "startup_status" });
     if let (Some(obj), Value::Object(fields)) = (status.as_object_mut(), status_json(state)) {
         obj.extend(fields);
     }
-    send(socket, state.hub.stamp(status)).await?;
-    if state.node.status().is_ready() {
+    if subs.wants(&status) {
+        send(socket, state.hub.stamp(status)).await?;
+    }
+    if state.node.status().is_ready() && subs.wants(&json!({ "type": "config" })) {
         let config = json!({ "type": "config", "config": config_json(state) });
         send(socket, state.hub.stamp(config)).await?;
     }
     Ok(())
 }
 
-/// One client message to its reply.
-pub(crate) fn handle(text: &str) -> Value {
+/// One client message to its reply; `seq` is the last sequence number
+/// pushed (for `sync.subscribe`).
+pub(crate) fn handle(text: &str, subs: &mut Subscriptions, seq: u64) -> Value {
     let Ok(msg) = serde_json::from_str::<Value>(text) else {
         return error_reply("invalid_json", "Invalid JSON", None);
     };
     let request_id = msg.get("request_id").cloned();
     let mut reply = match msg.get("type").and_then(Value::as_str) {
         Some("ping") => json!({ "type": "pong" }),
+        Some(kind @ ("ws.subscribe" | "ws.unsubscribe")) => {
+            return subs
+                .change(&msg, kind == "ws.subscribe")
+                .unwrap_or_else(|| error_reply("invalid_topics", "Invalid message", request_id));
+        }
+        Some("ws.caps") => json!({
+            "type": "ws.caps", "status": "success", "binary_rns_link": false,
+            "request_id": request_id.clone().unwrap_or(Value::Null),
+        }),
+        Some("sync.subscribe") => sync_reply(&msg, seq),
         _ => return error_reply("unhandled_type", "Unhandled message type", request_id),
     };
     if let Some(id) = request_id {
         reply["request_id"] = id;
     }
     reply
+}
+
+/// `sync.subscribe {since_seq}`: pushes are not kept for replay here, so a
+/// client that missed any is told to re-read (`resync`), as the reference
+/// says when its ring no longer holds them.
+fn sync_reply(msg: &Value, seq: u64) -> Value {
+    let since = msg.get("since_seq").and_then(Value::as_u64).unwrap_or(0);
+    let missed = since < seq;
+    json!({
+        "type": "sync.subscribe",
+        "request_id": msg.get("request_id").cloned().unwrap_or(Value::Null),
+        "status": if missed { "gap" } else { "ok" },
+        "since_seq": since,
+        "current_seq": seq,
+        "buffered": 0,
+        "resync": missed,
+    })
 }
 
 fn error_reply(code: &str, message: &str, request_id: Option<Value>) -> Value {

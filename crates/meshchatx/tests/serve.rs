@@ -163,6 +163,16 @@ fn ws_handshake(port: u16, origin: Option<&str>) -> (TcpStream, String) {
     (tcp, String::from_utf8(head).unwrap())
 }
 
+/// Sends one masked text frame (what a client sends).
+fn write_text_frame(tcp: &mut TcpStream, text: &str) {
+    let mask = [7u8, 1, 9, 3];
+    assert!(text.len() < 126);
+    let mut frame = vec![0x81, 0x80 | text.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    tcp.write_all(&frame).unwrap();
+}
+
 /// Reads one unfragmented, unmasked text frame (what a server sends).
 fn read_text_frame(tcp: &mut TcpStream) -> serde_json::Value {
     let mut h = [0u8; 2];
@@ -217,6 +227,31 @@ fn websocket_refuses_a_foreign_origin_and_greets_with_the_status() {
     assert_eq!(config["type"], "config");
     assert!(config["config"]["identity_hash"].is_string());
     assert!(config["seq"].as_u64().unwrap() > hello["seq"].as_u64().unwrap());
+
+    // Topics: without `config` the socket hears no config pushes, and still
+    // hears the rest. Pushes leave in bus order, so once the announce's
+    // push is here, both config changes before it have been passed over.
+    write_text_frame(&mut tcp, r#"{"type":"ws.unsubscribe","topics":["config"]}"#);
+    let reply = read_text_frame(&mut tcp);
+    assert_eq!(reply["type"], "ws.unsubscribe");
+    assert_eq!(reply["changed"], serde_json::json!(["config"]));
+    for name in ["first", "second"] {
+        let res = running.send_json(
+            "PATCH",
+            "/api/v1/config",
+            &serde_json::json!({ "display_name": name }),
+        );
+        assert_eq!(res.status, 200);
+    }
+    let res = running.send_json("POST", "/api/v1/announce", &serde_json::json!({}));
+    assert_eq!(res.status, 200);
+    loop {
+        let push = read_text_frame(&mut tcp);
+        assert_ne!(push["type"], "config", "{push}");
+        if push["type"] == "announced" {
+            break;
+        }
+    }
 
     // A tool without an Origin header is let in too.
     let (_tcp, head) = ws_handshake(running.port, None);
