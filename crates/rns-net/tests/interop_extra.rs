@@ -99,3 +99,45 @@ relay_scenarios!(
     python_clients_of_our_shared_instance,
     interop_support::relay::TransportTopo::ours_shared_instance
 );
+
+/// Our first-run config means what the reference's does: rns 1.5.7 writes
+/// its own when it starts on an empty directory. It runs here inside a new
+/// user and network namespace holding only `lo`, so its AutoInterface
+/// reaches nothing. Compared as parsed settings (the comments are our own).
+#[test]
+fn our_default_config_means_what_the_references_does() {
+    let dir = interop::TempDir::new("default-config");
+    let script = "import os, sys, RNS\nRNS.Reticulum(sys.argv[1], loglevel=0)\nos._exit(0)\n";
+    let run = std::process::Command::new("unshare")
+        .arg("-rn")
+        .arg(interop::python())
+        .args(["-c", script])
+        .arg(dir.path())
+        .output();
+    let written = dir.path().join("config");
+    match &run {
+        Ok(out) if out.status.success() && written.exists() => {}
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("the reference did not write its default config in a namespace: {run:?}")
+        }
+        _ => {
+            eprintln!("SKIPPED: cannot run the reference in a network namespace: {run:?}");
+            return;
+        }
+    }
+    let settings = |mut c: rns_net::config::ReticulumConfig| {
+        for i in &mut c.interfaces {
+            i.line = 0;
+        }
+        c
+    };
+    let theirs = settings(
+        rns_net::config::ReticulumConfig::load(dir.path())
+            .unwrap()
+            .config,
+    );
+    let ours =
+        rns_net::config::ReticulumConfig::parse(&rns_net::config::default_config_text()).unwrap();
+    assert!(ours.warnings.is_empty());
+    assert_eq!(settings(ours.config), theirs);
+}
