@@ -7,6 +7,7 @@
 
 mod access;
 mod announces;
+mod auto_announce;
 mod contacts;
 mod messages;
 
@@ -23,6 +24,7 @@ use crate::error::CoreError;
 use crate::events::{CoreEvent, EventSink};
 
 pub use announces::AnnounceView;
+pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
 
@@ -44,6 +46,10 @@ struct Inner {
     net: ReticulumHandle,
     events: EventSink,
     caps: AnnounceCaps,
+    /// Auto-announce settings as last read or written (`auto_announce.rs`).
+    auto_announce: std::sync::Mutex<AutoAnnounce>,
+    /// Wakes the auto-announce loop when its settings change.
+    auto_announce_changed: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for IdentityContext {
@@ -90,6 +96,8 @@ impl IdentityContext {
                 net,
                 events,
                 caps: AnnounceCaps::default(),
+                auto_announce: std::sync::Mutex::new(AutoAnnounce::default()),
+                auto_announce_changed: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -108,6 +116,7 @@ impl IdentityContext {
                 self.inner.router.subscribe_inbound(),
             )),
             tokio::spawn(announces::run(self.clone(), self.inner.net.subscribe())),
+            tokio::spawn(auto_announce::run(self.clone())),
         ]
     }
 
@@ -123,6 +132,8 @@ impl IdentityContext {
     pub async fn announce(&self) -> Result<f64, CoreError> {
         self.inner.router.announce(self.inner.lxmf_delivery).await?;
         let at = rns_net::now();
+        // The announce went out; failing to note when is not worth an error.
+        let _ = self.record_announce(at).await;
         self.emit(CoreEvent::Announced { at });
         Ok(at)
     }

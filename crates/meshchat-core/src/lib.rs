@@ -23,8 +23,9 @@ mod node;
 mod status;
 
 pub use context::{
-    AnnounceView, ConversationView, DISPLAY_NAME_KEY, IdentityContext, OutboundRequest,
-    parse_destination_hash, parse_identity_hash,
+    AnnounceView, AutoAnnounce, AutoAnnounceChange, ConversationView, DISPLAY_NAME_KEY,
+    IdentityContext, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest, parse_destination_hash,
+    parse_identity_hash,
 };
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};

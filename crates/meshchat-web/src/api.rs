@@ -95,15 +95,20 @@ pub(crate) fn config_json(state: &AppState) -> Value {
     let node = &state.node;
     let id = node.identity();
     let settings = node.settings();
+    let auto = node
+        .context()
+        .map(|c| c.auto_announce())
+        .unwrap_or_default();
     json!({
         "display_name": settings.display_name,
         "identity_hash": id.identity_hash.to_string(),
         "identity_public_key": hex(&id.public_key),
         "lxmf_address_hash": id.lxmf_delivery.to_string(),
         "is_transport_enabled": node.net_info().is_some_and(|n| n.transport_enabled),
-        "auto_announce_enabled": false,
-        "auto_announce_interval_seconds": 0,
-        "last_announced_at": null,
+        "auto_announce_enabled": auto.enabled,
+        "auto_announce_interval_seconds": auto.interval_seconds,
+        // Whole seconds, as the reference gives it.
+        "last_announced_at": auto.last_announced_at.map(f64::floor),
         "theme": "light",
         "language": "en",
         "auth_enabled": state.auth.settings().enabled,

@@ -261,3 +261,67 @@ fn websocket_refuses_a_foreign_origin_and_greets_with_the_status() {
     assert_eq!(running.terminate().code(), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Auto-announce: turned on through the config, the identity announces at
+/// once (it never had) and says when; the settings follow the reference's
+/// rules, refuse wrong types, and outlive a restart.
+#[test]
+fn auto_announce_is_set_through_the_config_and_kept() {
+    let dir = temp_dir("auto-announce");
+    let storage = dir.join("storage");
+    let args = ["--no-https", "--storage-dir", storage.to_str().unwrap()];
+    let running = start(&dir, &args);
+    running.wait_ready();
+    let config = running.get("/api/v1/config").json()["config"].clone();
+    assert_eq!(config["auto_announce_enabled"], false);
+    assert!(config["last_announced_at"].is_null());
+
+    for bad in [
+        serde_json::json!({ "auto_announce_enabled": "yes" }),
+        serde_json::json!({ "auto_announce_interval_seconds": "x" }),
+    ] {
+        let res = running.send_json("PATCH", "/api/v1/config", &bad);
+        assert_eq!(res.status, 400, "{bad}");
+        assert_eq!(res.json()["code"], "bad_request");
+    }
+    let res = running.send_json(
+        "PATCH",
+        "/api/v1/config",
+        &serde_json::json!({ "auto_announce_enabled": true, "auto_announce_interval_seconds": 45 }),
+    );
+    assert_eq!(res.status, 200);
+    let config = &res.json()["config"];
+    assert_eq!(config["auto_announce_enabled"], true);
+    assert_eq!(
+        config["auto_announce_interval_seconds"], 60,
+        "raised to a minute"
+    );
+
+    let start_wait = std::time::Instant::now();
+    let announced_at = loop {
+        let config = running.get("/api/v1/config").json()["config"].clone();
+        if let Some(at) = config["last_announced_at"].as_f64() {
+            break at;
+        }
+        assert!(start_wait.elapsed() < DEADLINE, "no automatic announce");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(running.terminate().code(), Some(0));
+
+    let again = start(&dir, &args);
+    again.wait_ready();
+    let config = again.get("/api/v1/config").json()["config"].clone();
+    assert_eq!(config["auto_announce_enabled"], true);
+    assert_eq!(config["auto_announce_interval_seconds"], 60);
+    // Restarted within the minute: the last announce is remembered, and
+    // the next waits for the interval.
+    assert_eq!(config["last_announced_at"].as_f64(), Some(announced_at));
+    let res = again.send_json(
+        "PATCH",
+        "/api/v1/config",
+        &serde_json::json!({ "auto_announce_interval_seconds": 0 }),
+    );
+    assert_eq!(res.json()["config"]["auto_announce_enabled"], false);
+    assert_eq!(again.terminate().code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use meshchat_core::AnnounceQuery;
+use meshchat_core::{AnnounceQuery, AutoAnnounceChange};
 use serde_json::{Value, json};
 
 use super::{
@@ -217,8 +217,14 @@ pub(crate) async fn patch_config(
 ) -> Result<Json<Value>, ApiError> {
     context(&state.node)?;
     let body = json_body(&body)?;
+    // Checked before anything is changed.
+    let auto = auto_announce_change(&body)?;
     if let Some(v) = body.get("auth_enabled") {
         set_auth_enabled(&state, v).await?;
+    }
+    if auto != AutoAnnounceChange::default() {
+        let ctx = context(&state.node)?;
+        ctx.set_auto_announce(auto).await.map_err(core_error)?;
     }
     if body.contains_key("display_name") {
         let name = name_field(&body, "display_name")?;
@@ -229,6 +235,35 @@ pub(crate) async fn patch_config(
             .map_err(core_error)?;
     }
     Ok(Json(json!({ "config": config_json(&state) })))
+}
+
+/// `auto_announce_enabled` (true or false) and
+/// `auto_announce_interval_seconds` (whole seconds; under a minute is a
+/// minute, zero or less turns it off, as the reference does) in
+/// `PATCH /api/v1/config`. Where the reference ignores a value of the wrong
+/// type, this answers 400.
+fn auto_announce_change(
+    body: &serde_json::Map<String, Value>,
+) -> Result<AutoAnnounceChange, ApiError> {
+    let bad = |m: &str| ApiError::new(ErrorKind::BadRequest, m);
+    let enabled = match body.get("auto_announce_enabled") {
+        None => None,
+        Some(v) => Some(
+            v.as_bool()
+                .ok_or_else(|| bad("auto_announce_enabled must be true or false"))?,
+        ),
+    };
+    let interval_seconds = match body.get("auto_announce_interval_seconds") {
+        None => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| bad("auto_announce_interval_seconds must be a whole number"))?,
+        ),
+    };
+    Ok(AutoAnnounceChange {
+        enabled,
+        interval_seconds,
+    })
 }
 
 /// `auth_enabled` in `PATCH /api/v1/config`, as the reference takes it.
