@@ -9,6 +9,7 @@ mod access;
 mod announces;
 mod contacts;
 mod messages;
+mod propagation;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ use crate::events::{CoreEvent, EventSink};
 pub use announces::AnnounceView;
 pub use contacts::DISPLAY_NAME_KEY;
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
+pub use propagation::{PropagationNodeView, SyncView};
 
 /// How long a write that must not be lost waits for room in the store's queue.
 const RELIABLE_WAIT: Duration = Duration::from_secs(5);
@@ -44,6 +46,7 @@ struct Inner {
     net: ReticulumHandle,
     events: EventSink,
     caps: AnnounceCaps,
+    sync: propagation::SharedSync,
 }
 
 impl std::fmt::Debug for IdentityContext {
@@ -90,6 +93,7 @@ impl IdentityContext {
                 net,
                 events,
                 caps: AnnounceCaps::default(),
+                sync: propagation::SharedSync::default(),
             }),
         }
     }
