@@ -220,6 +220,9 @@ pub(crate) async fn patch_config(
     if let Some(v) = body.get("auth_enabled") {
         set_auth_enabled(&state, v).await?;
     }
+    if let Some(v) = body.get("lxmf_preferred_propagation_node_destination_hash") {
+        crate::network::select_propagation_node(&state, v).await?;
+    }
     if body.contains_key("display_name") {
         let name = name_field(&body, "display_name")?;
         state
