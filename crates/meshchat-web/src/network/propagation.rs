@@ -62,7 +62,7 @@ async fn status(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
             "messages_received": s.messages_received,
             "failure": s.failure,
         },
-        "preferred_propagation_node_destination_hash": preferred.map(|p| p.to_string()),
+        "lxmf_preferred_propagation_node_destination_hash": preferred.map(|p| p.to_string()),
     })))
 }
 
