@@ -59,7 +59,7 @@ fn text(res: &common::Response) -> String {
 
 /// A 4xx JSON error with `code`.
 fn assert_error(res: &common::Response, status: u16, code: &str) {
-    assert_eq!(res.status, status, "{}", text(&res));
+    assert_eq!(res.status, status, "{}", text(res));
     let body = res.json();
     assert_eq!(body["code"], code, "{body}");
     assert!(body["error"].is_string() && body["message"].is_string());
