@@ -10,6 +10,7 @@ mod announces;
 mod auto_announce;
 mod contacts;
 mod messages;
+mod propagation;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub use announces::AnnounceView;
 pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
+pub use propagation::{PropagationNodeView, SyncView};
 
 /// How long a write that must not be lost waits for room in the store's queue.
 const RELIABLE_WAIT: Duration = Duration::from_secs(5);
@@ -50,6 +52,7 @@ struct Inner {
     auto_announce: std::sync::Mutex<AutoAnnounce>,
     /// Wakes the auto-announce loop when its settings change.
     auto_announce_changed: tokio::sync::Notify,
+    sync: propagation::SharedSync,
 }
 
 impl std::fmt::Debug for IdentityContext {
@@ -98,6 +101,7 @@ impl IdentityContext {
                 caps: AnnounceCaps::default(),
                 auto_announce: std::sync::Mutex::new(AutoAnnounce::default()),
                 auto_announce_changed: tokio::sync::Notify::new(),
+                sync: propagation::SharedSync::default(),
             }),
         }
     }

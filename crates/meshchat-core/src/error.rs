@@ -24,6 +24,9 @@ pub enum CoreError {
         "Could not recall destination identity. Wait for an announce from this peer, then try again."
     )]
     UnknownRecipient,
+    /// The destination could not be reached: no path, no reply in time.
+    #[error("{0}")]
+    Unreachable(String),
     /// The network stack has stopped.
     #[error("network: {0}")]
     Net(String),

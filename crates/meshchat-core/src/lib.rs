@@ -27,8 +27,13 @@ pub use context::{
     IdentityContext, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest, parse_destination_hash,
     parse_identity_hash,
 };
+pub use context::{PropagationNodeView, SyncView};
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};
+pub use node::{
+    ConfiguredInterface, InterfaceEdit, InterfaceRuntime, MAX_CONFIG_BACKUPS, MAX_NETWORK_WAIT,
+    MAX_PROBE_SIZE, MAX_PROBES, NetworkStatus, PathInfo, ProbeReply,
+};
 pub use node::{
     IdentityInfo, IdentitySummary, MAX_DISPLAY_NAME_BYTES, MAX_IDENTITIES, NetInfo, Node,
     NodeSettings, PrivateKey, Settings,
@@ -45,6 +50,8 @@ pub use meshchat_store::{
 };
 /// Destination and identity hashes, as Reticulum defines them.
 pub use rns_crypto::{DestinationHash, IdentityHash};
+/// How an interface takes part in path finding, as the config names it.
+pub use rns_net::config::InterfaceModeSetting;
 
 /// The Reticulum config directory's default config, written on first run
 /// when the directory has none. Returns whether it wrote one.

@@ -6,6 +6,8 @@
 //! switch, delete, export and restore them.
 
 mod manage;
+mod netconfig;
+mod network;
 mod online;
 mod registry;
 
@@ -27,6 +29,11 @@ use crate::events::{ActiveIdentity, CoreEvent, EVENT_BUS_CAPACITY, EventSink};
 use crate::status::{Stage, StartupStatus};
 
 pub use manage::{MAX_DISPLAY_NAME_BYTES, PrivateKey};
+pub use netconfig::{ConfiguredInterface, InterfaceEdit, MAX_CONFIG_BACKUPS};
+pub use network::{
+    InterfaceRuntime, MAX_NETWORK_WAIT, MAX_PROBE_SIZE, MAX_PROBES, NetworkStatus, PathInfo,
+    ProbeReply,
+};
 use registry::{DEFAULT_DISPLAY_NAME, Online, Registry};
 pub use registry::{IdentityInfo, IdentitySummary, MAX_IDENTITIES};
 
@@ -92,6 +99,8 @@ struct Inner {
     net_info: OnceLock<NetInfo>,
     stack: Mutex<Option<Stack>>,
     start_task: Mutex<Option<JoinHandle<()>>>,
+    /// Edits of the Reticulum config file, one at a time.
+    config_edits: tokio::sync::Mutex<()>,
 }
 
 /// A cheap, cloneable handle to the node.
@@ -139,6 +148,7 @@ impl Node {
                 net_info: OnceLock::new(),
                 stack: Mutex::new(None),
                 start_task: Mutex::new(None),
+                config_edits: tokio::sync::Mutex::new(()),
             }),
         })
     }

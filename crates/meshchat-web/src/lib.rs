@@ -15,6 +15,8 @@ mod error;
 mod identities;
 mod messaging;
 mod middleware;
+mod network;
+mod openapi;
 mod routes;
 mod serve;
 pub mod tls;
@@ -94,6 +96,8 @@ fn routes() -> routes::Routes {
         .merge(auth::routes())
         .merge(messaging::routes())
         .merge(identities::routes())
+        .merge(network::routes())
+        .get("/api/v1/openapi.json", openapi::document)
         .get("/ws", ws::upgrade)
 }
 

@@ -16,12 +16,14 @@ pub(crate) struct CancelSource {
 #[derive(Debug, Clone)]
 pub(crate) struct Cancel {
     rx: watch::Receiver<bool>,
+    /// A second signal (one interface's own), which fires this one too.
+    extra: Option<watch::Receiver<bool>>,
 }
 
 impl CancelSource {
     pub(crate) fn new() -> (Self, Cancel) {
         let (tx, rx) = watch::channel(false);
-        (CancelSource { tx }, Cancel { rx })
+        (CancelSource { tx }, Cancel { rx, extra: None })
     }
 
     pub(crate) fn cancel(&self) {
@@ -33,6 +35,27 @@ impl Cancel {
     /// Waits for cancellation (or for the source to be dropped).
     pub(crate) async fn cancelled(&mut self) {
         // An error means the source is gone, which counts as cancelled.
-        let _ = self.rx.wait_for(|c| *c).await;
+        match &mut self.extra {
+            None => {
+                let _ = self.rx.wait_for(|c| *c).await;
+            }
+            Some(extra) => {
+                tokio::select! {
+                    _ = self.rx.wait_for(|c| *c) => {}
+                    _ = extra.wait_for(|c| *c) => {}
+                }
+            }
+        }
+    }
+
+    /// A cancel that fires with this one or with the returned source (one
+    /// interface's, so it can be stopped alone).
+    pub(crate) fn child(&self) -> (CancelSource, Cancel) {
+        let (tx, extra) = watch::channel(false);
+        let cancel = Cancel {
+            rx: self.rx.clone(),
+            extra: Some(extra),
+        };
+        (CancelSource { tx }, cancel)
     }
 }

@@ -68,6 +68,7 @@ pub(crate) enum Command {
         Box<InterfaceEntry>,
         oneshot::Sender<Result<Option<SocketAddr>, NetError>>,
     ),
+    RemoveInterface(String, oneshot::Sender<bool>),
     KnownDestination(DestinationHash, oneshot::Sender<Option<KnownDestination>>),
     Persist(oneshot::Sender<Result<(), StorageError>>),
     Shutdown(oneshot::Sender<()>),
@@ -80,6 +81,7 @@ impl std::fmt::Debug for Command {
             Command::Interfaces(_) => "Interfaces",
             Command::Register(..) => "Register",
             Command::AddInterface(..) => "AddInterface",
+            Command::RemoveInterface(..) => "RemoveInterface",
             Command::KnownDestination(..) => "KnownDestination",
             Command::Persist(_) => "Persist",
             Command::Shutdown(_) => "Shutdown",
@@ -262,7 +264,8 @@ impl Reticulum {
             known,
             persistence,
             pending_paths,
-        );
+        )
+        .with_stops(started.stops);
         let join = tokio::spawn(actor.run());
         let handle = ReticulumHandle::new(
             cmd_tx,

@@ -35,4 +35,7 @@ pub enum NetError {
     },
     #[error("timed out")]
     Timeout,
+    /// An interface of that name is already running.
+    #[error("interface \"{0}\" is already running")]
+    DuplicateInterface(String),
 }

@@ -271,6 +271,63 @@ async fn interfaces_can_be_added_while_running() {
     b.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interfaces_can_be_removed_while_running_and_added_again() {
+    // The server comes from the config; the client is added at run time.
+    let a = Reticulum::new(tcp_server_config(0)).start().await.unwrap();
+    let port = a.listen_addr("server").unwrap().port();
+    let bare = rns_net::ReticulumConfig {
+        share_instance: false,
+        ..rns_net::ReticulumConfig::default()
+    };
+    let b = Reticulum::new(bare).start().await.unwrap();
+    let client = tcp_client_config(port).interfaces.remove(0);
+    let name = client.name.clone();
+    b.add_interface(client.clone()).await.unwrap();
+    // The same name twice is refused while it runs.
+    assert!(matches!(
+        b.add_interface(client.clone()).await,
+        Err(rns_net::NetError::DuplicateInterface(_))
+    ));
+    online(&a, 1).await;
+    online(&b, 1).await;
+
+    assert!(b.remove_interface(&name).await.unwrap());
+    assert!(!b.remove_interface(&name).await.unwrap());
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !b.interfaces().await.unwrap().is_empty() || !a.interfaces().await.unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "interface still attached"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A configured interface stops too: the server's listener closes.
+    assert!(a.remove_interface("server").await.unwrap());
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "server still listening"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // And the client can come back under its name.
+    let server = tcp_server_config(0).interfaces.remove(0);
+    let addr = a.add_interface(server).await.unwrap().unwrap();
+    let mut client = tcp_client_config(addr.port()).interfaces.remove(0);
+    client.name = name;
+    b.add_interface(client).await.unwrap();
+    online(&b, 1).await;
+    let dest = a.register_destination(echo_spec()).await.unwrap();
+    b.await_path(dest, WAIT).await.unwrap();
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
 fn with_ifac(mut config: rns_net::ReticulumConfig, passphrase: &str) -> rns_net::ReticulumConfig {
     for i in &mut config.interfaces {
         i.ifac = Some(rns_net::config::IfacSettings {

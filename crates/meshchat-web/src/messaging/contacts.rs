@@ -226,6 +226,9 @@ pub(crate) async fn patch_config(
         let ctx = context(&state.node)?;
         ctx.set_auto_announce(auto).await.map_err(core_error)?;
     }
+    if let Some(v) = body.get("lxmf_preferred_propagation_node_destination_hash") {
+        crate::network::select_propagation_node(&state, v).await?;
+    }
     if body.contains_key("display_name") {
         let name = name_field(&body, "display_name")?;
         state

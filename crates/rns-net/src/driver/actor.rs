@@ -61,6 +61,9 @@ pub(crate) struct Actor {
     ratcheted: HashMap<DestinationHash, (PrivateIdentity, PathBuf)>,
     /// Threads that check announce signatures for the node.
     verifier: Option<Verifier>,
+    /// Each running configured interface's own stop signal, by name (a
+    /// server's connections share their server's).
+    stops: HashMap<String, CancelSource>,
 }
 
 impl Actor {
@@ -98,7 +101,14 @@ impl Actor {
             pending_paths,
             ratcheted: HashMap::new(),
             verifier,
+            stops: HashMap::new(),
         }
+    }
+
+    /// The stop signals of the interfaces started with the driver.
+    pub(crate) fn with_stops(mut self, stops: Vec<(String, CancelSource)>) -> Self {
+        self.stops.extend(stops);
+        self
     }
 
     pub(crate) async fn run(mut self) {
@@ -190,8 +200,23 @@ impl Actor {
                 let _ = reply.send(self.register(*spec).await);
             }
             Command::AddInterface(entry, reply) => {
+                if self.stops.contains_key(&entry.name) {
+                    let _ = reply.send(Err(NetError::DuplicateInterface(entry.name.clone())));
+                    return;
+                }
                 let result = super::start::start_one(&entry, &self.ctx, &mut self.tasks).await;
-                let _ = reply.send(result);
+                let _ = reply.send(result.map(|(addr, stop)| {
+                    self.stops.insert(entry.name.clone(), stop);
+                    addr
+                }));
+            }
+            Command::RemoveInterface(name, reply) => {
+                // Its tasks see the signal, close their sockets and detach.
+                let stop = self.stops.remove(&name);
+                if let Some(stop) = &stop {
+                    stop.cancel();
+                }
+                let _ = reply.send(stop.is_some());
             }
             Command::KnownDestination(dest, reply) => {
                 let _ = reply.send(self.known.get(&dest).cloned());

@@ -304,6 +304,15 @@ impl ReticulumHandle {
             .await?
     }
 
+    /// Stops the running interface called `name` (configured or added;
+    /// a server's connections with it). Returns false if none runs by that
+    /// name. It leaves [`interfaces`](Self::interfaces) once its tasks have
+    /// detached, which is shortly after.
+    pub async fn remove_interface(&self, name: &str) -> Result<bool, NetError> {
+        let name = name.to_owned();
+        self.ask(|tx| Command::RemoveInterface(name, tx)).await
+    }
+
     /// Saves known destinations and paths now (also done periodically and on
     /// shutdown when a config directory is set).
     pub async fn persist(&self) -> Result<(), NetError> {

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use rns_proto::node::{InterfaceConfig, InterfaceId, InterfaceMode};
 use tokio::task::JoinSet;
 
+use crate::cancel::CancelSource;
 use crate::config::{InterfaceEntry, InterfaceKind, InterfaceModeSetting, ReticulumConfig};
 use crate::error::NetError;
 use crate::interface::auto::{self, AUTO_HW_MTU};
@@ -25,6 +26,8 @@ pub(crate) struct Started {
     pub listeners: Vec<(String, SocketAddr)>,
     /// Interfaces that were skipped, and why.
     pub warnings: Vec<String>,
+    /// Each started interface's own stop signal, by name.
+    pub stops: Vec<(String, CancelSource)>,
 }
 
 /// How this instance relates to the machine's shared instance.
@@ -86,8 +89,12 @@ pub(crate) async fn start_interfaces(
     let mut started = Started::default();
     for entry in config.enabled_interfaces() {
         match start_one(entry, ctx, tasks).await {
-            Ok(Some(addr)) => started.listeners.push((entry.name.clone(), addr)),
-            Ok(None) => {}
+            Ok((addr, stop)) => {
+                if let Some(addr) = addr {
+                    started.listeners.push((entry.name.clone(), addr));
+                }
+                started.stops.push((entry.name.clone(), stop));
+            }
             Err(e) if config.panic_on_interface_error => return Err(e),
             Err(e) => started.warnings.push(e.to_string()),
         }
@@ -95,7 +102,24 @@ pub(crate) async fn start_interfaces(
     Ok(started)
 }
 
+/// Starts one interface with its own stop signal (which the caller keeps:
+/// dropping it stops the interface), and returns the bound address for
+/// listening interfaces.
 pub(crate) async fn start_one(
+    entry: &InterfaceEntry,
+    ctx: &IfaceCtx,
+    tasks: &mut JoinSet<()>,
+) -> Result<(Option<SocketAddr>, CancelSource), NetError> {
+    let (stop, cancel) = ctx.cancel.child();
+    let ctx = &IfaceCtx {
+        cancel,
+        ..ctx.clone()
+    };
+    let addr = start_with(entry, ctx, tasks).await?;
+    Ok((addr, stop))
+}
+
+async fn start_with(
     entry: &InterfaceEntry,
     ctx: &IfaceCtx,
     tasks: &mut JoinSet<()>,
