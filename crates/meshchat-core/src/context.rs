@@ -8,6 +8,7 @@
 mod access;
 mod announces;
 mod contacts;
+mod maintenance;
 mod messages;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::events::{CoreEvent, EventSink};
 
 pub use announces::AnnounceView;
 pub use contacts::DISPLAY_NAME_KEY;
+pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
 
 /// How long a write that must not be lost waits for room in the store's queue.

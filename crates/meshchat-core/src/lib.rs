@@ -42,6 +42,11 @@ pub use meshchat_store::{
     AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery,
     Favourite, Message, NewAnnounce,
 };
+/// Backups, restore, health and the self-check (`context/maintenance.rs`,
+/// `node/maintenance.rs`).
+pub use context::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
+pub use meshchat_store::{BackupInfo, Health, RestoreReport};
+pub use node::{CheckResult, self_check_storage};
 /// Destination and identity hashes, as Reticulum defines them.
 pub use rns_crypto::{DestinationHash, IdentityHash};
 

@@ -5,6 +5,7 @@
 //! (`node/registry.rs`), and the identity routes (`node/manage.rs`) create,
 //! switch, delete, export and restore them.
 
+mod maintenance;
 mod manage;
 mod online;
 mod registry;
@@ -26,6 +27,7 @@ use crate::error::CoreError;
 use crate::events::{ActiveIdentity, CoreEvent, EVENT_BUS_CAPACITY, EventSink};
 use crate::status::{Stage, StartupStatus};
 
+pub use maintenance::{CheckResult, self_check_storage};
 pub use manage::{MAX_DISPLAY_NAME_BYTES, PrivateKey};
 use registry::{DEFAULT_DISPLAY_NAME, Online, Registry};
 pub use registry::{IdentityInfo, IdentitySummary, MAX_IDENTITIES};

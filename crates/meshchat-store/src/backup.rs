@@ -102,6 +102,18 @@ impl Store {
         })
     }
 
+    /// Folds the WAL into the database file and truncates it
+    /// (`wal_checkpoint(TRUNCATE)`): for a clean stop. Committed data is
+    /// durable without it.
+    pub fn checkpoint(&self) -> Result<()> {
+        let _: (i64, i64, i64) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        Ok(())
+    }
+
     /// The identity directory this database lives in.
     pub fn identity_dir(&self) -> PathBuf {
         identity_dir_of(&self.path)
@@ -495,6 +507,12 @@ fn check_space(dir: &Path, size: u64) -> Result<()> {
 pub fn free_bytes(dir: &Path) -> Result<u64> {
     let st = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
     Ok(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// `integrity_check` of a database file through a read-only connection of
+/// its own (the CLI's `--self-check`; safe beside the store's connection).
+pub fn check_database_file(path: &Path) -> Result<String> {
+    check_staged_database(path)
 }
 
 /// Opens the staged database read-only: it must be SQLite, pass

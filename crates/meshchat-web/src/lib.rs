@@ -11,6 +11,7 @@
 
 mod api;
 pub mod auth;
+mod database;
 mod error;
 mod identities;
 mod messaging;
@@ -94,6 +95,7 @@ fn routes() -> routes::Routes {
         .merge(auth::routes())
         .merge(messaging::routes())
         .merge(identities::routes())
+        .merge(database::routes())
         .get("/ws", ws::upgrade)
 }
 
