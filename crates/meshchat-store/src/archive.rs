@@ -376,7 +376,8 @@ impl Default for Crc32 {
 impl Crc32 {
     fn update(&mut self, data: &[u8]) {
         for &b in data {
-            self.value = self.table[((self.value ^ u32::from(b)) & 0xFF) as usize] ^ (self.value >> 8);
+            self.value =
+                self.table[((self.value ^ u32::from(b)) & 0xFF) as usize] ^ (self.value >> 8);
         }
     }
 
@@ -423,7 +424,16 @@ mod tests {
 
     #[test]
     fn unsafe_names_are_refused() {
-        for n in ["/etc/passwd", "../x", "a/../../x", "a\\b", "C:/x", "", "a//b", "./a"] {
+        for n in [
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a\\b",
+            "C:/x",
+            "",
+            "a//b",
+            "./a",
+        ] {
             assert!(check_name(n).is_err(), "{n}");
         }
         assert!(check_name("identity").is_ok());

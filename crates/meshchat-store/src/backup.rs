@@ -81,7 +81,9 @@ impl Store {
     /// Sizes and checks for `GET /api/v1/database/health`.
     pub fn health(&self) -> Result<Health> {
         let pragma = |p: &str| -> Result<u64> {
-            let v: i64 = self.conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))?;
+            let v: i64 = self
+                .conn
+                .query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))?;
             Ok(u64::try_from(v).unwrap_or(0))
         };
         let len = |suffix: &str| {
@@ -106,11 +108,11 @@ impl Store {
     /// (`wal_checkpoint(TRUNCATE)`): for a clean stop. Committed data is
     /// durable without it.
     pub fn checkpoint(&self) -> Result<()> {
-        let _: (i64, i64, i64) = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
+        let _: (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
         Ok(())
     }
 
@@ -140,7 +142,9 @@ impl Store {
         };
         let dir = self.identity_dir().join(SNAPSHOTS_DIR);
         if dir.join(format!("{name}.zip")).exists() {
-            return Err(Error::BadArchive(format!("snapshot {name:?} already exists")));
+            return Err(Error::BadArchive(format!(
+                "snapshot {name:?} already exists"
+            )));
         }
         self.backup_to(&dir, &format!("{name}.zip"))
     }
@@ -243,7 +247,11 @@ pub(crate) fn pre_migrate_backup(store: &Store, from: u32, to: u32) -> Result<Ba
     let dir = store.identity_dir().join(BACKUPS_DIR);
     let name = format!("backup-pre-migrate-v{from}-to-v{to}-{}.zip", timestamp()?);
     let info = store.backup_to(&dir, &name)?;
-    prune(&dir, |n| n.starts_with("backup-pre-migrate-"), PRE_MIGRATE_KEEP)?;
+    prune(
+        &dir,
+        |n| n.starts_with("backup-pre-migrate-"),
+        PRE_MIGRATE_KEEP,
+    )?;
     Ok(info)
 }
 
@@ -348,7 +356,12 @@ fn walk(dir: &Path, prefix: &str, depth: u32, out: &mut Vec<(String, PathBuf)>) 
     Ok(())
 }
 
-fn write_archive(identity_dir: &Path, db_copy: &Path, dir: &Path, name: &str) -> Result<BackupInfo> {
+fn write_archive(
+    identity_dir: &Path,
+    db_copy: &Path,
+    dir: &Path,
+    name: &str,
+) -> Result<BackupInfo> {
     let files = identity_files(identity_dir)?;
     let final_path = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
@@ -474,12 +487,12 @@ fn extract_archive(archive: &Path, identity_dir: &Path, dir: &Path) -> Result<Ve
     // A backup of another identity must not replace this one's messages.
     if let Some(key) = zip.find("identity").cloned() {
         let theirs = zip.read_small(&key, 4096)?;
-        if let Ok(ours) = std::fs::read(identity_dir.join("identity")) {
-            if ours != theirs {
-                return Err(Error::BadArchive(
-                    "the archive belongs to another identity".into(),
-                ));
-            }
+        if let Ok(ours) = std::fs::read(identity_dir.join("identity"))
+            && ours != theirs
+        {
+            return Err(Error::BadArchive(
+                "the archive belongs to another identity".into(),
+            ));
         }
     }
     let mut files = Vec::new();
@@ -521,7 +534,8 @@ fn check_staged_database(path: &Path) -> Result<String> {
     let refused = |why: String| Error::BadArchive(format!("the backup's database.db {why}"));
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| refused(format!("does not open: {e}")))?;
-    let result = check(&conn, "integrity_check").map_err(|e| refused(format!("is unreadable: {e}")))?;
+    let result =
+        check(&conn, "integrity_check").map_err(|e| refused(format!("is unreadable: {e}")))?;
     if result != "ok" {
         return Err(refused(format!("fails its integrity check: {result}")));
     }
@@ -596,7 +610,11 @@ fn safety_backup(identity_dir: &Path, db_path: &Path) -> Result<Option<BackupInf
     zip.finish()?;
     let path = dir.join(&name);
     std::fs::rename(&tmp, &path)?;
-    prune(&dir, |n| n.starts_with("backup-pre-restore-"), PRE_RESTORE_KEEP)?;
+    prune(
+        &dir,
+        |n| n.starts_with("backup-pre-restore-"),
+        PRE_RESTORE_KEEP,
+    )?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     Ok(Some(BackupInfo {
         name,

@@ -29,8 +29,15 @@ fn seeded(dir: &TempDir, n: u32) -> Store {
     std::fs::write(dir.join("metadata.json"), br#"{"display_name":"A"}"#).unwrap();
     let mut s = Store::open(dir.join("database.db")).unwrap();
     for i in 0..n {
-        s.insert_inbound(&message(&h(i), ME, PEER, true, &format!("m{i}"), f64::from(i)))
-            .unwrap();
+        s.insert_inbound(&message(
+            &h(i),
+            ME,
+            PEER,
+            true,
+            &format!("m{i}"),
+            f64::from(i),
+        ))
+        .unwrap();
     }
     s
 }
@@ -52,7 +59,12 @@ fn snapshot_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_file())
-        .map(|e| (e.file_name().into_string().unwrap(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -64,12 +76,21 @@ fn back_up_change_restore_and_compare() {
     let mut s = seeded(&dir, 50);
     let before = hashes(&s);
     let b = s.backup(3).unwrap();
-    assert!(b.name.starts_with("backup-") && b.name.ends_with(".zip"), "{}", b.name);
+    assert!(
+        b.name.starts_with("backup-") && b.name.ends_with(".zip"),
+        "{}",
+        b.name
+    );
     let zip = ZipReader::open(&b.path).unwrap();
     let names: Vec<_> = zip.entries().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,
-        ["database.db", "identity", "metadata.json", "backup-manifest.json"]
+        [
+            "database.db",
+            "identity",
+            "metadata.json",
+            "backup-manifest.json"
+        ]
     );
     assert_eq!(backup::list(dir.path(), BACKUPS_DIR).unwrap().len(), 1);
 
@@ -78,7 +99,8 @@ fn back_up_change_restore_and_compare() {
         s.delete_message(&h(i)).unwrap();
     }
     for i in 100..110 {
-        s.insert_inbound(&message(&h(i), ME, PEER, true, "new", 1.0)).unwrap();
+        s.insert_inbound(&message(&h(i), ME, PEER, true, "new", 1.0))
+            .unwrap();
     }
     assert_ne!(hashes(&s), before);
 
@@ -94,7 +116,8 @@ fn back_up_change_restore_and_compare() {
     assert!(safety.name.starts_with("backup-pre-restore-"));
     assert!(safety.path.is_file());
     // Still writable after the swap.
-    s.insert_inbound(&message(&h(200), ME, PEER, true, "after", 1.0)).unwrap();
+    s.insert_inbound(&message(&h(200), ME, PEER, true, "after", 1.0))
+        .unwrap();
     assert_eq!(s.integrity_check().unwrap(), "ok");
 
     // Snapshots: named, never overwritten, unsafe names refused.
@@ -117,7 +140,11 @@ fn automatic_backups_are_pruned_to_the_newest() {
     for ts in ["20200101-000000", "20200102-000000", "20200103-000000"] {
         std::fs::write(backups.join(format!("backup-{ts}.zip")), b"old").unwrap();
     }
-    std::fs::write(backups.join("backup-pre-migrate-v1-to-v2-20200101-000000.zip"), b"x").unwrap();
+    std::fs::write(
+        backups.join("backup-pre-migrate-v1-to-v2-20200101-000000.zip"),
+        b"x",
+    )
+    .unwrap();
     let b = s.backup(2).unwrap();
     let mut left: Vec<_> = backup::list(dir.path(), BACKUPS_DIR)
         .unwrap()
@@ -144,7 +171,10 @@ fn an_older_database_is_backed_up_before_it_is_migrated() {
         c.execute_batch("PRAGMA user_version = 1").unwrap();
     }
     let s = Store::open(dir.join("database.db")).unwrap();
-    assert_eq!(s.schema_version().unwrap(), meshchat_store::migrations::LATEST_VERSION);
+    assert_eq!(
+        s.schema_version().unwrap(),
+        meshchat_store::migrations::LATEST_VERSION
+    );
     let list = backup::list(dir.path(), BACKUPS_DIR).unwrap();
     assert_eq!(list.len(), 1);
     assert!(
@@ -234,10 +264,22 @@ fn hostile_archives_are_refused_and_change_nothing() {
     let mut cases: Vec<(&str, std::path::PathBuf, &str)> = Vec::new();
 
     let p = evil.join("slip.zip");
-    raw_zip(&p, &[("database.db", 0, b"x", None), ("../../evil", 0, b"pwned", None)]);
+    raw_zip(
+        &p,
+        &[
+            ("database.db", 0, b"x", None),
+            ("../../evil", 0, b"pwned", None),
+        ],
+    );
     cases.push(("zip-slip ..", p, "unsafe entry name"));
     let p = evil.join("abs.zip");
-    raw_zip(&p, &[("/tmp/evil", 0, b"pwned", None), ("database.db", 0, b"x", None)]);
+    raw_zip(
+        &p,
+        &[
+            ("/tmp/evil", 0, b"pwned", None),
+            ("database.db", 0, b"x", None),
+        ],
+    );
     cases.push(("absolute path", p, "unsafe entry name"));
     let p = evil.join("bomb-deflate.zip");
     raw_zip(&p, &[("database.db", 8, &[0x03, 0x00], Some(u32::MAX - 1))]);

@@ -54,13 +54,17 @@ fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError>
 /// `POST /api/v1/database/backup` → `{"status":"success","backup":{...}}`.
 async fn backup(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let b = context(&state.node)?.backup().await.map_err(core_error)?;
-    Ok(Json(json!({"status": "success", "message": "Backup created", "backup": info_json(&b)})))
+    Ok(Json(
+        json!({"status": "success", "message": "Backup created", "backup": info_json(&b)}),
+    ))
 }
 
 /// `GET /api/v1/database/backups` → `{"backups":[...]}`, newest first.
 async fn backups(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list = context(&state.node)?.backups().await.map_err(core_error)?;
-    Ok(Json(json!({"backups": list.iter().map(info_json).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"backups": list.iter().map(info_json).collect::<Vec<_>>()}),
+    ))
 }
 
 /// `POST /api/v1/database/snapshot` `{"name"?}` → `{"status":"success","snapshot":{...}}`.
@@ -75,13 +79,20 @@ async fn snapshot(State(state): State<AppState>, body: Bytes) -> Result<Json<Val
         .snapshot(name)
         .await
         .map_err(core_error)?;
-    Ok(Json(json!({"status": "success", "message": "Snapshot created", "snapshot": info_json(&s)})))
+    Ok(Json(
+        json!({"status": "success", "message": "Snapshot created", "snapshot": info_json(&s)}),
+    ))
 }
 
 /// `GET /api/v1/database/snapshots` → `{"snapshots":[...]}`.
 async fn snapshots(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let list = context(&state.node)?.snapshots().await.map_err(core_error)?;
-    Ok(Json(json!({"snapshots": list.iter().map(info_json).collect::<Vec<_>>()})))
+    let list = context(&state.node)?
+        .snapshots()
+        .await
+        .map_err(core_error)?;
+    Ok(Json(
+        json!({"snapshots": list.iter().map(info_json).collect::<Vec<_>>()}),
+    ))
 }
 
 async fn delete_backup(

@@ -51,7 +51,11 @@ pub(crate) fn run(cli: &Cli, identity: &PrivateIdentity) -> anyhow::Result<Optio
         std::fs::create_dir_all(&dir)?;
         let r = backup::restore_closed(&db, &path)
             .with_context(|| format!("restoring {} from {}", db.display(), path.display()))?;
-        println!("restored {} from {}", r.restored_files.join(", "), path.display());
+        println!(
+            "restored {} from {}",
+            r.restored_files.join(", "),
+            path.display()
+        );
         println!("integrity_check: {}", r.integrity_check);
         println!("messages: {}", r.message_count);
         if let Some(s) = r.safety_backup {
@@ -66,7 +70,12 @@ pub(crate) fn run(cli: &Cli, identity: &PrivateIdentity) -> anyhow::Result<Optio
 pub(crate) fn self_check(storage: &Path) -> i32 {
     let checks = meshchat_core::self_check_storage(storage);
     for c in &checks {
-        println!("{} {}: {}", if c.ok { "ok  " } else { "FAIL" }, c.name, c.detail);
+        println!(
+            "{} {}: {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
     }
     let ok = checks.iter().all(|c| c.ok);
     println!("self-check {}", if ok { "passed" } else { "failed" });

@@ -178,7 +178,7 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     // Every write is already committed; this folds the WAL into the
     // database files so a clean stop leaves no WAL behind.
     let flushed = node.flush_stores().await;
-    log.log(log::NOTICE, &format!("flushed {flushed} database(s)"));
+    log.log(log::NOTICE, format!("flushed {flushed} database(s)"));
     println!("stopped");
     Ok(())
 }

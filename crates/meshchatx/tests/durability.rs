@@ -19,8 +19,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Running, start_with_rns};
@@ -249,11 +249,66 @@ fn accepted_and_proved_messages_survive_sigkill_at_random_moments() {
         stored.len()
     );
     assert!(proved.len() > 3, "too few proved messages to mean anything");
-    assert!(missing_accepted.is_empty(), "accepted but lost: {missing_accepted:?}");
-    assert!(missing_proved.is_empty(), "proved to the peer but lost: {missing_proved:?}");
+    assert!(
+        missing_accepted.is_empty(),
+        "accepted but lost: {missing_accepted:?}"
+    );
+    assert!(
+        missing_proved.is_empty(),
+        "proved to the peer but lost: {missing_proved:?}"
+    );
 
     let health = app.get("/api/v1/database/health").json();
     assert_eq!(health["database"]["integrity_check"], "ok", "{health}");
+
+    // Restore round trip through the API: back up, change, restore, compare.
+    let res = app.send_json("POST", "/api/v1/database/backup", &json!({}));
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let name = res.json()["backup"]["name"].as_str().unwrap().to_owned();
+    let listed = app.get("/api/v1/database/backups").json();
+    assert!(
+        listed["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["name"] == name.as_str())
+    );
+    let gone = stored.iter().next().unwrap().clone();
+    assert_eq!(
+        app.delete(&format!("/api/v1/lxmf-messages/{gone}")).status,
+        200
+    );
+    assert!(!stored_hashes(&app, &bob).contains(&gone));
+    // A hostile source first: refused with 400, nothing changes.
+    let evil = tmp.join("truncated.zip");
+    let zip = std::fs::read(listed["backups"][0]["path"].as_str().unwrap()).unwrap();
+    std::fs::write(&evil, &zip[..zip.len() / 2]).unwrap();
+    let res = app.send_json("POST", "/api/v1/database/restore", &json!({"path": evil}));
+    assert_eq!(res.status, 400, "{}", String::from_utf8_lossy(&res.body));
+    assert!(res.json()["error"].as_str().unwrap().contains("truncated"));
+    let res = app.send_json(
+        "POST",
+        "/api/v1/database/restore",
+        &json!({"backup": "../../x"}),
+    );
+    assert_eq!(res.status, 404);
+    assert!(!stored_hashes(&app, &bob).contains(&gone));
+    let res = app.send_json("POST", "/api/v1/database/restore", &json!({"backup": name}));
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.json()["integrity_check"], "ok");
+    assert_eq!(stored_hashes(&app, &bob), stored);
+    let snap = app.send_json(
+        "POST",
+        "/api/v1/database/snapshot",
+        &json!({"name": "crash-test"}),
+    );
+    assert_eq!(snap.status, 200);
+    assert_eq!(
+        app.get("/api/v1/database/snapshots").json()["snapshots"][0]["name"],
+        "crash-test.zip"
+    );
+    let selftest = app.get("/api/v1/self-test").json();
+    assert_eq!(selftest["ok"], true, "{selftest}");
 
     // A graceful stop flushes: exit 0, no WAL left.
     let status = app.terminate();
@@ -272,6 +327,30 @@ fn accepted_and_proved_messages_survive_sigkill_at_random_moments() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("integrity_check: ok"), "{text}");
+    // The CLI tools: back up, list, restore by name.
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_meshchatx"))
+            .args(["--storage-dir", storage.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let file = tmp.join("cli-backup.zip");
+    assert!(cli(&["--backup-db", file.to_str().unwrap()]).contains("backup written"));
+    assert!(cli(&["--list-backups"]).contains(&name));
+    let restored = cli(&["--restore-db", file.to_str().unwrap()]);
+    assert!(restored.contains("integrity_check: ok"), "{restored}");
+    assert!(
+        restored.contains(&format!("messages: {}", stored.len())),
+        "{restored}"
+    );
     peer.quit();
     println!("crash test took {:?}", t0.elapsed());
 }
