@@ -35,6 +35,7 @@
 //! ```
 
 mod actor;
+mod proofs;
 
 use rns_crypto::{DestinationHash, PrivateIdentity};
 use rns_net::{NetError, ReticulumHandle};
@@ -89,6 +90,8 @@ pub(crate) enum Command {
         oneshot::Sender<Result<MessageId, DriverError>>,
     ),
     Cancel(MessageId, oneshot::Sender<bool>),
+    /// The application stored a received message: its proof may leave.
+    Stored(MessageId),
     Status(MessageId, oneshot::Sender<Option<OutboundStatus>>),
     SetPropagationNode(Option<DestinationHash>, oneshot::Sender<()>),
     PropagationNodes(oneshot::Sender<Vec<(DestinationHash, PropagationNode)>>),
@@ -201,6 +204,16 @@ impl LxmfRouter {
     /// Cancels a message not yet delivered; false if unknown or finished.
     pub async fn cancel(&self, id: MessageId) -> Result<bool, DriverError> {
         self.ask(|r| Command::Cancel(id, r)).await
+    }
+
+    /// The application has stored received message `id` where a crash
+    /// cannot take it: with [`RouterConfig::prove_when_stored`] its delivery
+    /// proof leaves now (see `driver/proofs.rs`); otherwise this does nothing.
+    pub async fn ack_stored(&self, id: MessageId) -> Result<(), DriverError> {
+        self.commands
+            .send(Command::Stored(id))
+            .await
+            .map_err(|_| DriverError::Stopped)
     }
 
     /// Where a queued, in-flight or recently finished message stands.

@@ -115,6 +115,12 @@ pub struct RouterConfig {
     ///
     /// [`fast_link_setup`]: Self::fast_link_setup
     pub fast_link_packet_window: usize,
+    /// Prove a received message only once the application has stored it
+    /// ([`LxmfRouter::ack_stored`](crate::driver::LxmfRouter::ack_stored)),
+    /// so a sender never takes as delivered what a crash here could lose.
+    /// Off by default: the reference proves on arrival, and an application
+    /// that never acknowledges would leave its senders retrying.
+    pub prove_when_stored: bool,
     /// Seconds from opening a link to its coming up under which the link
     /// counts as fast (a LoRa hop takes seconds; TCP, even across the
     /// world, well under this).
@@ -143,6 +149,7 @@ impl Default for RouterConfig {
             packet_window: 8,
             fast_link_packet_window: 32,
             fast_link_setup: 0.25,
+            prove_when_stored: false,
         }
     }
 }

@@ -712,3 +712,35 @@ fn link_drop_mid_resource_retries_the_same_message() {
     // The retry went over a new link.
     assert!(links.lock().unwrap().len() > first.len());
 }
+
+/// With `prove_when_stored` the reference's message is proved only once we
+/// say it is stored: until then Python's state stays short of delivered;
+/// after `ack_stored` its proof arrives, for a single packet and for a link
+/// packet alike.
+#[test]
+fn proofs_wait_until_the_application_stored_the_message() {
+    let config = RouterConfig {
+        prove_when_stored: true,
+        ..RouterConfig::default()
+    };
+    let Pair { py, ours, .. } = &pair("lxmf-ack", Topology::DirectTcp, config, None, None);
+    introduce(ours, py);
+    for (content, method) in [
+        ("held opportunistic", "opportunistic"),
+        ("held direct", "direct"),
+    ] {
+        let h = py_send(py, ours.me, content, method, None);
+        let r = ours.wait_received(content.as_bytes());
+        // Arrived, not yet stored: no proof within a second (Python would
+        // have its proof in milliseconds otherwise).
+        let early = py.peer.wait_event_opt(
+            |e| e["event"] == "lxmf_delivered" && e["message_hash"] == json!(h),
+            Duration::from_secs(1),
+        );
+        assert!(early.is_none(), "proved before it was stored: {early:?}");
+        ours.rt
+            .block_on(ours.router.ack_stored(*r.message.message_id()))
+            .unwrap();
+        assert_eq!(py_wait_delivered(py, &h)["event"], "lxmf_delivered");
+    }
+}

@@ -9,6 +9,7 @@ mod access;
 mod announces;
 mod auto_announce;
 mod contacts;
+mod maintenance;
 mod messages;
 mod propagation;
 
@@ -27,6 +28,7 @@ use crate::events::{CoreEvent, EventSink};
 pub use announces::AnnounceView;
 pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
+pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
 pub use propagation::{PropagationNodeView, SyncView};
 

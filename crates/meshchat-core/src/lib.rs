@@ -40,6 +40,9 @@ pub use node::{
 };
 pub use status::{Stage, StartupStatus};
 
+/// Backups, restore, health and the self-check (`context/maintenance.rs`,
+/// `node/maintenance.rs`).
+pub use context::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
 pub use context::{method_name, state_name};
 /// Delivery methods and states, as LXMF defines them.
 pub use lxmf::{Method, State};
@@ -48,6 +51,8 @@ pub use meshchat_store::{
     AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery,
     Favourite, Message, NewAnnounce,
 };
+pub use meshchat_store::{BackupInfo, Health, RestoreReport};
+pub use node::{CheckResult, self_check_storage};
 /// Destination and identity hashes, as Reticulum defines them.
 pub use rns_crypto::{DestinationHash, IdentityHash};
 /// How an interface takes part in path finding, as the config names it.

@@ -5,6 +5,7 @@
 //! (`node/registry.rs`), and the identity routes (`node/manage.rs`) create,
 //! switch, delete, export and restore them.
 
+mod maintenance;
 mod manage;
 mod netconfig;
 mod network;
@@ -28,6 +29,7 @@ use crate::error::CoreError;
 use crate::events::{ActiveIdentity, CoreEvent, EVENT_BUS_CAPACITY, EventSink};
 use crate::status::{Stage, StartupStatus};
 
+pub use maintenance::{CheckResult, self_check_storage};
 pub use manage::{MAX_DISPLAY_NAME_BYTES, PrivateKey};
 pub use netconfig::{ConfiguredInterface, InterfaceEdit, MAX_CONFIG_BACKUPS};
 pub use network::{
@@ -196,7 +198,13 @@ impl Node {
         inner
             .status
             .send_replace(StartupStatus::at(Stage::Identity));
-        let router = LxmfRouter::start(net.clone(), RouterConfig::default());
+        // A received message is proved only once it is in the database
+        // (`lxmf::driver` holds the proof until `ack_stored`).
+        let config = RouterConfig {
+            prove_when_stored: true,
+            ..RouterConfig::default()
+        };
+        let router = LxmfRouter::start(net.clone(), config);
         // Keep the stack even on failure so shutdown stops it.
         *lock(&inner.stack) = Some(Stack {
             net: net.clone(),

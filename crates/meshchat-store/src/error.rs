@@ -31,6 +31,23 @@ pub enum Error {
     /// An outbound message with this hash is already stored.
     #[error("a message with hash {0} is already stored")]
     DuplicateMessage(String),
+    /// The database failed `PRAGMA quick_check` when it was opened.
+    #[error("database failed its integrity check: {0}")]
+    Corrupt(String),
+    /// A backup archive or restore source was refused (nothing was changed).
+    #[error("refused: {0}")]
+    BadArchive(String),
+    /// Not enough free disk for a restore (nothing was changed).
+    #[error("refused: the restore needs {need} bytes free and only {free} are")]
+    NoSpace {
+        /// Bytes the restore needs, with its margin.
+        need: u64,
+        /// Bytes free.
+        free: u64,
+    },
+    /// No backup or snapshot of that name.
+    #[error("{0}")]
+    NotFound(String),
     /// The store thread's command queue is full (the caller should back off).
     #[error("store command queue is full")]
     Busy,

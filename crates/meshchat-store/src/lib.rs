@@ -13,12 +13,17 @@
 //! `StoreHandle` gives async callers one thread per connection and a
 //! bounded command queue.
 //!
+//! `backup` makes and restores archives of an identity's database and files
+//! (integrity-checked, staged, zip-slip and zip-bomb safe: `archive`).
+//!
 //! Does not own: what the rows mean to LXMF (`meshchat-core` builds the fields
 //! JSON, picks states and decides what to store), HTTP, or the network.
 //!
 //! The database is MeshChatX 4.10.7's own (reference `database_version` 59),
 //! opened in place: see `docs/architecture.md` ("Storage") for why.
 
+pub mod archive;
+pub mod backup;
 mod error;
 mod handle;
 mod lock;
@@ -26,6 +31,7 @@ pub mod migrations;
 mod storage_dir;
 mod store;
 
+pub use backup::{BackupInfo, Health, RestoreReport};
 pub use error::{Error, Result};
 pub use handle::{DEFAULT_QUEUE, Reply, StoreHandle};
 pub use lock::{LOCK_FILE, LockError, StorageLock};

@@ -88,7 +88,7 @@ pub fn reference_version(conn: &Connection) -> Result<Option<String>> {
 /// Refuses a database whose reference schema is not v59 (a newer reference
 /// may have reshaped tables; an older one needs the reference's own
 /// migrations, which we do not replay).
-fn check_reference_version(conn: &Connection) -> Result<()> {
+pub(crate) fn check_reference_version(conn: &Connection) -> Result<()> {
     match reference_version(conn)? {
         None => Ok(()),
         Some(v) if v.trim() == REFERENCE_DATABASE_VERSION.to_string() => Ok(()),

@@ -7,11 +7,11 @@ pub mod conversations;
 pub mod messages;
 pub mod settings;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::{Result, migrations};
+use crate::{Result, backup, migrations};
 
 /// The current time as the reference writes it in its `*_at` text columns
 /// (ISO 8601, UTC, `T` separator, explicit offset), in SQL. One value per statement.
@@ -21,7 +21,9 @@ pub(crate) const NOW_ISO: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')";
 /// `StoreHandle`); every method is synchronous.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
+    /// Where the database file is (its directory is the identity's).
+    pub(crate) path: PathBuf,
     /// New announce rows since the last trim (see `announces`).
     new_announces: u32,
     /// New access attempts since the last trim (see `access`).
@@ -32,18 +34,37 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, sets the pragmas
-    /// (WAL, `synchronous=NORMAL`, 5 s busy timeout, foreign keys on) and
+    /// (WAL, `synchronous=NORMAL`, 5 s busy timeout, foreign keys on), runs
+    /// `PRAGMA quick_check` (a database that fails it is refused:
+    /// [`Error::Corrupt`](crate::Error::Corrupt)), backs an existing
+    /// database up when it needs a migration
+    /// (`database-backups/backup-pre-migrate-v<from>-to-v<to>-<ts>.zip`) and
     /// migrates it to the latest version.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        let mut conn = Connection::open(path)?;
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path)?;
         configure(&conn)?;
-        migrations::migrate(&mut conn)?;
-        Ok(Store {
+        backup::check_on_open(&conn, &path)?;
+        let mut store = Store {
             conn,
+            path,
             new_announces: 0,
             new_attempts: 0,
             conversation_cache: conversations::Cache::default(),
-        })
+        };
+        let from = migrations::user_version(&store.conn)?;
+        let has_tables: bool = store.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_tables && from < migrations::LATEST_VERSION {
+            // Checked before the backup, so a refused database is left alone.
+            migrations::check_reference_version(&store.conn)?;
+            backup::pre_migrate_backup(&store, from, migrations::LATEST_VERSION)?;
+        }
+        migrations::migrate(&mut store.conn)?;
+        Ok(store)
     }
 
     /// The underlying connection, for queries this crate does not offer yet.

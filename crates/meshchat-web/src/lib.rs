@@ -11,6 +11,7 @@
 
 mod api;
 pub mod auth;
+mod database;
 mod error;
 mod identities;
 mod messaging;
@@ -98,6 +99,7 @@ fn routes() -> routes::Routes {
         .merge(identities::routes())
         .merge(network::routes())
         .get("/api/v1/openapi.json", openapi::document)
+        .merge(database::routes())
         .get("/ws", ws::upgrade)
 }
 

@@ -9,6 +9,12 @@ use serde_json::{Map, Value, json};
 /// (method, path, tag, summary) of every route.
 pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
+        "GET",
+        "/api/v1/self-test",
+        "app",
+        "Run the self-check (storage, free space, databases, network)",
+    ),
+    (
         "POST",
         "/api/v1/announce",
         "contacts",
@@ -21,6 +27,54 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Announces heard (aspect, identity_hash, destination_hash, search, limit, offset)",
     ),
     ("GET", "/api/v1/app/info", "app", "App info"),
+    (
+        "POST",
+        "/api/v1/database/backup",
+        "database",
+        "Back the active identity's data up now",
+    ),
+    (
+        "GET",
+        "/api/v1/database/backups",
+        "database",
+        "Backups, newest first",
+    ),
+    (
+        "DELETE",
+        "/api/v1/database/backups/{filename}",
+        "database",
+        "Delete a backup",
+    ),
+    (
+        "GET",
+        "/api/v1/database/health",
+        "database",
+        "Integrity and size figures of the active identity's database",
+    ),
+    (
+        "POST",
+        "/api/v1/database/restore",
+        "database",
+        "Restore from a backup, a snapshot or a local file (checked first)",
+    ),
+    (
+        "POST",
+        "/api/v1/database/snapshot",
+        "database",
+        "Take a named snapshot",
+    ),
+    (
+        "GET",
+        "/api/v1/database/snapshots",
+        "database",
+        "Snapshots, newest first",
+    ),
+    (
+        "DELETE",
+        "/api/v1/database/snapshots/{filename}",
+        "database",
+        "Delete a snapshot",
+    ),
     ("GET", "/api/v1/app/sessions", "auth", "Login sessions"),
     (
         "POST",

@@ -115,6 +115,37 @@ pub struct Cli {
     /// warning, notice, info, verbose, debug, extreme, or 0-7 (default: info).
     #[arg(long, env = "MESHCHAT_RNS_LOG_LEVEL", value_name = "LEVEL")]
     pub rns_log_level: Option<String>,
+
+    /// Write a backup of the identity's database and files to PATH (a ZIP)
+    /// and exit.
+    #[arg(long, value_name = "PATH")]
+    pub backup_db: Option<PathBuf>,
+
+    /// List the identity's backups and snapshots and exit.
+    #[arg(long)]
+    pub list_backups: bool,
+
+    /// Restore the identity's database from PATH (a backup ZIP, a file name
+    /// listed by --list-backups, or a raw .db) and exit. Checked before it
+    /// replaces anything; the current database is backed up first.
+    #[arg(long, value_name = "PATH")]
+    pub restore_db: Option<PathBuf>,
+
+    /// Check the storage directory and every identity's database, print
+    /// the results and exit 0 (all good) or 1.
+    #[arg(long, env = "MESHCHAT_SELF_CHECK", value_parser = FalseyValueParser::new())]
+    pub self_check: bool,
+
+    /// Back every identity up every MINUTES (first after 5 minutes, or
+    /// MINUTES if shorter; 0: never). Backups are kept up to the setting
+    /// `backup_max_count` (default 5).
+    #[arg(
+        long,
+        env = "MESHCHAT_BACKUP_INTERVAL_MINUTES",
+        value_name = "MINUTES",
+        default_value_t = 720
+    )]
+    pub backup_interval: u64,
 }
 
 impl Cli {

@@ -6,6 +6,7 @@
 //! SIGINT or SIGTERM.
 
 mod cli;
+mod db_tools;
 mod identity_file;
 mod log;
 
@@ -27,6 +28,8 @@ use log::Log;
 const DRAIN: Duration = Duration::from_secs(5);
 /// And the network stack this long to stop.
 const STACK_STOP: Duration = Duration::from_secs(10);
+/// The first automatic backup, as the reference: 5 minutes after start.
+const AUTO_BACKUP_FIRST: Duration = Duration::from_secs(300);
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -45,7 +48,13 @@ fn main() -> anyhow::Result<()> {
     // Before anything in the storage directory is read or written: a second
     // instance would share its databases and key files. Held until exit.
     let _lock = lock_storage(&cli.storage_dir())?;
+    if cli.self_check {
+        std::process::exit(db_tools::self_check(&cli.storage_dir()));
+    }
     let (identity, identity_source) = load_identity(&cli)?;
+    if let Some(done) = db_tools::run(&cli, &identity)? {
+        return Ok(done);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -137,6 +146,10 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     );
     node.start();
     tokio::spawn(report_stages(node.clone(), log));
+    let backups = (cli.backup_interval > 0).then(|| {
+        let every = Duration::from_secs(cli.backup_interval.saturating_mul(60));
+        node.spawn_auto_backups(every.min(AUTO_BACKUP_FIRST), every)
+    });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -153,12 +166,19 @@ async fn run(cli: Cli, identity: PrivateIdentity, source: String, log: Log) -> a
     }
 
     log.log(log::NOTICE, "stopping the network stack");
+    if let Some(task) = backups {
+        task.abort();
+    }
     if tokio::time::timeout(STACK_STOP, node.shutdown())
         .await
         .is_err()
     {
         log.log(log::ERROR, "the network stack did not stop in time");
     }
+    // Every write is already committed; this folds the WAL into the
+    // database files so a clean stop leaves no WAL behind.
+    let flushed = node.flush_stores().await;
+    log.log(log::NOTICE, format!("flushed {flushed} database(s)"));
     println!("stopped");
     Ok(())
 }

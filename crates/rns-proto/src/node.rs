@@ -390,14 +390,26 @@ impl Node {
         self.respond_on_link(now, link, request_id, response)
     }
 
-    /// Proves a link packet (for links with `ProofStrategy::App`).
+    /// Proves a link packet (for links with `ProofStrategy::App`). The
+    /// proof waits out the answer hold from now, as automatic ones do from
+    /// the packet's arrival (see `node/response_hold.rs`).
     pub fn link_prove(
         &mut self,
         now: f64,
         link: &LinkId,
         packet_hash: &PacketHash,
     ) -> Result<(), NodeError> {
-        self.with_link(now, link, |l, out, _| l.prove(now, packet_hash, out))
+        let local = self
+            .links
+            .get_mut(link)
+            .ok_or(NodeError::UnknownLink(*link))?;
+        let mut out = Vec::new();
+        local
+            .link
+            .prove(now, packet_hash, &mut out)
+            .map_err(NodeError::Link)?;
+        self.hold_link_actions(now, *link, out);
+        Ok(())
     }
 
     pub fn close_link(&mut self, now: f64, link: &LinkId) -> Result<(), NodeError> {

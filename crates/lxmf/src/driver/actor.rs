@@ -14,6 +14,7 @@ use rns_proto::resource::ResourceStatus;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
+use super::proofs::{self, HeldProof, PendingProofs, ProofTarget};
 use super::{Command, DriverError};
 use crate::delivery::{Method, delivery_destination};
 use crate::message::{Message, MessageId};
@@ -37,6 +38,8 @@ pub(super) struct Actor {
     stamp_jobs: HashMap<MessageId, Arc<AtomicBool>>,
     stamp_tx: mpsc::Sender<StampDone>,
     stamp_rx: mpsc::Receiver<StampDone>,
+    /// Proofs waiting for the application to store their messages.
+    pending_proofs: PendingProofs,
 }
 
 /// A finished stamp search: message, whether it was a propagation stamp,
@@ -67,6 +70,7 @@ impl Actor {
             stamp_jobs: HashMap::new(),
             stamp_tx,
             stamp_rx,
+            pending_proofs: PendingProofs::default(),
         }
     }
 
@@ -127,8 +131,14 @@ impl Actor {
                 stamp_cost,
                 reply,
             } => {
+                // Proved by hand once stored (`proofs.rs`), or on arrival.
+                let strategy = if self.router.config().prove_when_stored {
+                    ProofStrategy::App
+                } else {
+                    ProofStrategy::All
+                };
                 let mut spec = DestinationSpec::single((*identity).clone(), "lxmf", &["delivery"])
-                    .with_proof_strategy(ProofStrategy::All)
+                    .with_proof_strategy(strategy)
                     .accepting_links();
                 if self.router.config().ratchets {
                     let enforce = self.router.config().enforce_ratchets;
@@ -184,6 +194,11 @@ impl Actor {
                 }
                 let r = self.router.submit(now(), *message, method);
                 let _ = reply.send(r.map_err(DriverError::from));
+            }
+            Command::Stored(id) => {
+                if let Some(target) = self.pending_proofs.take(&id) {
+                    proofs::prove(&self.net, target).await;
+                }
             }
             Command::Cancel(id, reply) => {
                 let _ = reply.send(self.router.cancel(now(), &id));
@@ -349,12 +364,23 @@ impl Actor {
             }
             Event::PathFound { destination, .. } => self.path_found(t, destination).await,
             Event::PacketReceived {
-                destination, data, ..
+                destination,
+                data,
+                packet_hash,
+                interface,
             } if self.router.is_local(&destination) => {
                 let src = data.get(..16).and_then(DestinationHash::from_slice);
                 let source = self.source_identity(src, None).await;
-                self.router
-                    .handle_inbound_packet(t, &destination, &data, source.as_ref());
+                let accepted =
+                    self.router
+                        .handle_inbound_packet(t, &destination, &data, source.as_ref());
+                let target = ProofTarget::Packet {
+                    destination,
+                    packet_hash,
+                    interface,
+                };
+                self.settle_proof(accepted, HeldProof { target, arrived: t })
+                    .await;
             }
             Event::RatchetsRotated { destination } if self.router.is_local(&destination) => {
                 self.refresh_ratchets(destination).await;
@@ -422,10 +448,21 @@ impl Actor {
                 self.inbound_links.remove(&link_id);
                 self.router.handle_link_closed(t, &link_id);
             }
-            LinkEvent::Data { link_id, data, .. } if self.inbound_links.contains(&link_id) => {
+            LinkEvent::Data {
+                link_id,
+                data,
+                packet_hash,
+            } if self.inbound_links.contains(&link_id) => {
                 let source = self.source_identity(source_of(&data), Some(link_id)).await;
-                self.router
-                    .handle_inbound(t, &data, Method::Direct, source.as_ref());
+                let accepted =
+                    self.router
+                        .handle_inbound(t, &data, Method::Direct, source.as_ref());
+                let target = ProofTarget::Link {
+                    link: link_id,
+                    packet_hash,
+                };
+                self.settle_proof(accepted, HeldProof { target, arrived: t })
+                    .await;
             }
             LinkEvent::ResourceReceived { link_id, data, .. }
                 if self.inbound_links.contains(&link_id) =>
@@ -499,6 +536,19 @@ impl Actor {
                     .handle_resource_concluded(t, &link_id, &hash, outcome);
             }
             _ => {}
+        }
+    }
+
+    /// With proofs held until stored: an accepted message's proof waits for
+    /// the application; anything else is proved now. Otherwise the node has
+    /// proved the packet already.
+    async fn settle_proof(&mut self, accepted: Option<MessageId>, target: HeldProof) {
+        if !self.router.config().prove_when_stored {
+            return;
+        }
+        match accepted {
+            Some(id) => self.pending_proofs.hold(id, target),
+            None => proofs::prove(&self.net, target).await,
         }
     }
 

@@ -326,6 +326,7 @@ impl IdentityContext {
             timestamp: m.timestamp,
             ..Message::default()
         };
+        let id = *received.message.message_id();
         let stored = self
             .store_reliably(move |s| {
                 if s.is_blocked(&source)? {
@@ -337,6 +338,12 @@ impl IdentityContext {
                 }
             })
             .await;
+        // Committed (or a blocked sender's, dropped on purpose): the sender
+        // may be told it arrived. A failed write sends no proof, so the
+        // sender tries again later.
+        if stored.is_ok() {
+            let _ = self.inner.router.ack_stored(id).await;
+        }
         if let Ok(Some(row)) = stored {
             self.emit(CoreEvent::MessageReceived(Box::new(row)));
         }

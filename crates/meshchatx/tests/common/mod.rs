@@ -226,6 +226,16 @@ impl Running {
         }
     }
 
+    /// The process id (to signal it from another thread).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit (after a signal sent elsewhere).
+    pub fn wait_exit(mut self) -> ExitStatus {
+        self.child.wait().unwrap()
+    }
+
     /// SIGTERM, then waits for the exit.
     pub fn terminate(mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
