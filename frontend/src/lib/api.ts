@@ -58,6 +58,7 @@ export interface LxmfMessage {
   timestamp: number
   reply_to_hash?: string | null
   created_at?: string
+  updated_at?: string
 }
 
 /** The attachments in a message's `fields` (bytes in base64). */

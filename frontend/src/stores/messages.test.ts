@@ -87,6 +87,13 @@ describe('message helpers', () => {
     expect(list[1]!.state).toBe('delivered')
     expect(list).toHaveLength(4)
     expect(upsert([msg(5)], msg(1)).map((m) => m.id)).toEqual([1, 5])
+    // The push of the delivery came before the send's answer: kept.
+    const delivered = [msg(7, { state: 'delivered', updated_at: '2026-01-01T00:00:02.000+00:00' })]
+    const stale = msg(7, { state: 'outbound', updated_at: '2026-01-01T00:00:01.500+00:00' })
+    expect(upsert(delivered, stale)).toBe(delivered)
+    expect(upsert(delivered, { ...stale, updated_at: '2026-01-01T00:00:02.000+00:00' })).toBe(delivered)
+    const later = msg(7, { state: 'outbound', updated_at: '2026-01-01T00:00:03.000+00:00' })
+    expect(upsert(delivered, later)[0]!.state).toBe('outbound')
   })
 })
 

@@ -40,11 +40,23 @@ export function deliveryOf(m: Pick<LxmfMessage, 'is_incoming' | 'state'>): Deliv
   }
 }
 
-/** Merges `m` into a list sorted by id (a new array when it changed). */
+const FINAL = ['delivered', 'failed', 'cancelled', 'rejected']
+
+/** Merges `m` into a list sorted by id (a new array when it changed). A
+ * row older than the one we have (a send's answer overtaken by the push of
+ * its delivery) changes nothing. */
 export function upsert(list: readonly LxmfMessage[], m: LxmfMessage): LxmfMessage[] {
   for (let i = list.length - 1; i >= 0; i--) {
     const old = list[i]!
     if (old.hash === m.hash) {
+      if (old.updated_at && m.updated_at) {
+        const a = Date.parse(old.updated_at)
+        const b = Date.parse(m.updated_at)
+        // Within the same millisecond, a final state is the later one.
+        if (b < a || (b === a && FINAL.includes(old.state) && !FINAL.includes(m.state))) {
+          return list as LxmfMessage[]
+        }
+      }
       const next = list.slice()
       next[i] = { ...old, ...m }
       return next
@@ -141,7 +153,7 @@ export const useMessagesStore = defineStore('messages', () => {
     } finally {
       if (gen === generation) loading.value = false
     }
-    void markRead(peer)
+    void markRead(peer, true)
   }
 
   /** Prepends the page before the oldest loaded message. */
@@ -164,9 +176,10 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-  async function markRead(peer: string): Promise<void> {
+  /** Marks a conversation read; `ifUnread`: only when the list says it has unread ones. */
+  async function markRead(peer: string, ifUnread = false): Promise<void> {
     const c = conversations.value.find((x) => x.destination_hash === peer)
-    if (c && !c.unread_count) return
+    if (ifUnread && c && !c.unread_count) return
     try {
       await sendJson('POST', `/api/v1/lxmf/conversations/${peer}/mark-as-read`)
     } catch {

@@ -169,6 +169,13 @@ export const useStatusStore = defineStore('status', () => {
     schedulePoll()
   }
 
+  /** Opens the socket again at once (after a login: the old one was refused). */
+  function reconnectNow(): void {
+    if (!running || !socket) return
+    socket.stop()
+    socket.start()
+  }
+
   function stop(): void {
     running = false
     socket?.stop()
@@ -192,6 +199,7 @@ export const useStatusStore = defineStore('status', () => {
     loadConfig,
     onEvent,
     onReconnect,
+    reconnectNow,
     poll,
     start,
     stop,
