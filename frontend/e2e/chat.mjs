@@ -279,6 +279,8 @@ try {
   step('peer announce seen')
 
   // Filters: Propagation nodes hides it, search by name finds it.
+  assert.deepEqual(await page.getByLabel('Kind').locator('option').allTextContents(),
+    ['All', 'People (LXMF)', 'Nomad Network nodes', 'Propagation nodes'])
   await page.getByLabel('Kind').selectOption('lxmf.propagation')
   await page.getByText('No announces heard that match.').waitFor({ timeout: TIMEOUT })
   await page.getByLabel('Kind').selectOption('lxmf.delivery')
@@ -289,7 +291,29 @@ try {
   await page.getByRole('button', { name: 'Favourite Py Peer' }).click()
   await page.getByRole('heading', { name: 'Favourites' }).waitFor({ timeout: TIMEOUT })
   assert.equal(await page.getByRole('button', { name: 'Favourite Py Peer' }).getAttribute('aria-pressed'), 'true')
-  step('filters, search, favourite')
+  // Block shows a mark, unblock removes it.
+  await page.getByRole('button', { name: 'Block Py Peer' }).click()
+  await peerItem.getByText('Blocked', { exact: true }).waitFor({ timeout: TIMEOUT })
+  await page.getByRole('button', { name: 'Unblock Py Peer' }).click()
+  await peerItem.getByText('Blocked', { exact: true }).waitFor({ state: 'detached', timeout: TIMEOUT })
+  step('filters, search, favourite, block and unblock')
+
+  // A conversation started from an address; sending to a peer never heard
+  // is refused, and the composer says so.
+  await nav.getByRole('link', { name: 'Messages' }).click()
+  await page.getByLabel('Start a conversation with an LXMF address').fill('not an address')
+  await page.getByRole('button', { name: 'Start', exact: true }).click()
+  await page.getByRole('alert').filter({ hasText: '32 hexadecimal characters' }).waitFor({ timeout: TIMEOUT })
+  const stranger = '5e'.repeat(16)
+  await page.getByLabel('Start a conversation with an LXMF address').fill(stranger.toUpperCase())
+  await page.getByRole('button', { name: 'Start', exact: true }).click()
+  await page.getByRole('heading', { level: 2, name: stranger.slice(0, 8) }).waitFor({ timeout: TIMEOUT })
+  await page.getByLabel('Message', { exact: true }).fill('Anyone there?')
+  await page.getByLabel('Message', { exact: true }).press('Enter')
+  await page.getByRole('alert').filter({ hasText: 'Not sent' }).waitFor({ timeout: TIMEOUT })
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Anyone there?', 'the text stays')
+  await nav.getByRole('link', { name: 'Network' }).click()
+  step('conversation from an address; a refused send is shown')
 
   // 3. Start a conversation from the announce and send; it is delivered.
   await page.getByRole('button', { name: 'Message Py Peer' }).click()
@@ -326,6 +350,8 @@ try {
     return [...new Set(window.__progress)]
   })
   await peer.event((e) => e.event === 'lxmf_message' && e.content === big, 30_000)
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(wide <= 0, `a long unbroken message wraps (overflow ${wide}px)`)
   step(`large message delivered, progress values seen: ${progress.join(', ')}`)
 
   // 5. The peer replies: shown live. It needs our announce first.
@@ -392,12 +418,22 @@ try {
   await page.getByLabel('Repeat the password').fill(PASSWORD)
   await page.getByRole('button', { name: 'Set password' }).click()
   await nav.getByRole('link', { name: 'Settings' }).click()
+  // The display name, and a password change.
+  await page.getByLabel('Display name', { exact: true }).fill('Second self, renamed')
+  await page.getByRole('button', { name: 'Save name' }).click()
+  await page.getByRole('status').filter({ hasText: 'Display name saved' }).waitFor({ timeout: TIMEOUT })
+  const NEW_PASSWORD = `${PASSWORD} 2`
+  await page.getByLabel('Current password').fill(PASSWORD)
+  await page.getByLabel('New password (at least 8 characters)').fill(NEW_PASSWORD)
+  await page.getByLabel('Repeat the password').fill(NEW_PASSWORD)
+  await page.getByRole('button', { name: 'Save password' }).click()
+  await page.getByRole('status').filter({ hasText: 'Password saved' }).waitFor({ timeout: TIMEOUT })
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: TIMEOUT })
-  await page.getByLabel('Password', { exact: true }).fill('not the password')
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('alert').filter({ hasText: 'Wrong password.' }).waitFor({ timeout: TIMEOUT })
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD)
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Connected' }).waitFor({ timeout: TIMEOUT })
   await nav.getByRole('link', { name: 'Settings' }).click()
@@ -407,8 +443,8 @@ try {
     return v && v !== app.identity
   })
   await nav.getByRole('link', { name: 'Identities' }).click()
-  await page.getByRole('listitem', { name: 'Second self' }).getByText('Active').waitFor({ timeout: TIMEOUT })
-  step('identity created, switched, logged in again')
+  await page.getByRole('listitem', { name: 'Second self, renamed' }).getByText('Active').waitFor({ timeout: TIMEOUT })
+  step('identity created, switched, display name and password changed, logged in again')
 
   // 9. Smooth scroll over 10,000 messages (served by route interception).
   const FAKE = 'f0'.repeat(16)

@@ -102,6 +102,13 @@ export default {
   },
   network: {
     announceNow: 'Jetzt ankündigen',
+    kind: 'Art',
+    aspects: {
+      all: 'Alle',
+      lxmf_delivery: 'Personen (LXMF)',
+      nomadnetwork_node: 'Nomad-Network-Knoten',
+      lxmf_propagation: 'Propagation-Knoten',
+    },
     message: 'Nachricht',
     block: 'Blockieren',
     unblock: 'Freigeben',

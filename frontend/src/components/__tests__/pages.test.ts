@@ -205,7 +205,12 @@ describe('every control has a label', () => {
         expect(wrapper.text()).toContain('Peer')
         expect(wrapper.find('[aria-label="1 unread"]').exists()).toBe(true)
       }
-      if (name === 'AnnouncesPage') expect(wrapper.find('[aria-label="Message Peer"]').exists()).toBe(true)
+      if (name === 'AnnouncesPage') {
+        expect(wrapper.find('[aria-label="Message Peer"]').exists()).toBe(true)
+        expect(wrapper.text()).toContain('People (LXMF)')
+      }
+      // No i18n key shown raw (a missing or dotted key).
+      expect(wrapper.text()).not.toMatch(/\b(pages|network|chat|messages|identities|security|notify|settings)\.[a-zA-Z]/)
       if (name === 'IdentitiesPage') expect(wrapper.find('[aria-label="Switch to Other"]').exists()).toBe(true)
       expect(unlabelled(wrapper.element as HTMLElement)).toEqual([])
       wrapper.unmount()
