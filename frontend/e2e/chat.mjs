@@ -407,10 +407,20 @@ try {
   assert.deepEqual(notes, [{ title: 'Py Peer', body: 'Are you there?' }], 'one notification, for the message outside the open chat')
   await nav.getByRole('link', { name: 'Messages' }).click()
   await page.getByRole('list', { name: 'Conversations' }).getByLabel('1 unread').waitFor({ timeout: TIMEOUT })
-  await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /Py Peer/ }).click()
+  // By keyboard alone: open the conversation, Tab to the composer, Enter sends.
+  await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /Py Peer/ }).focus()
+  await page.keyboard.press('Enter')
   await log.getByRole('article').filter({ hasText: 'Are you there?' }).waitFor({ timeout: TIMEOUT })
   await until('the title without a count', async () => !(await page.title()).startsWith('('))
-  step('notification and unread count in the title and the list, cleared on reading')
+  let tabs = 0
+  while ((await page.evaluate(() => document.activeElement?.id)) !== 'composer') {
+    assert.ok(++tabs < 40, 'Tab reaches the composer')
+    await page.keyboard.press('Tab')
+  }
+  await page.keyboard.type('Typed without a mouse')
+  await page.keyboard.press('Enter')
+  await log.getByRole('article').filter({ hasText: 'Typed without a mouse' }).getByText('Delivered').waitFor({ timeout: 60_000 })
+  step('notification and unread count in the title and the list, cleared on reading; keyboard-only send')
 
   // 8. Settings: sessions; then a second identity, switch, log in again.
   await nav.getByRole('link', { name: 'Settings' }).click()
