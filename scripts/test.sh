@@ -39,6 +39,9 @@ fi
 cargo build --locked -p meshchatx
 (cd frontend && MESHCHATX_BIN=../target/debug/meshchatx npm run e2e --silent)
 
+step "web UI end-to-end pages test: the binary, a Python LXMF peer and Chromium (send, delivered, reply, attachments, identities, login, 10,000-message scroll check)"
+(cd frontend && MESHCHATX_BIN=../target/debug/meshchatx npm run e2e:chat --silent)
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

@@ -4,7 +4,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/messages' },
-  { path: '/messages', name: 'messages', component: () => import('./pages/MessagesPage.vue') },
+  { path: '/messages/:peer?', name: 'messages', component: () => import('./pages/MessagesPage.vue') },
   { path: '/network', name: 'announces', component: () => import('./pages/AnnouncesPage.vue') },
   {
     path: '/propagation-nodes',

@@ -37,6 +37,92 @@ export interface Config {
   identity_hash: string
   lxmf_address_hash: string
   identity_public_key?: string
+  auth_enabled?: boolean
+}
+
+/** An LXMF message row (`lxmf_message` in the API and the pushes). */
+export interface LxmfMessage {
+  id: number
+  hash: string
+  source_hash: string
+  destination_hash: string
+  is_incoming: boolean
+  /** generating, outbound, sending, sent, delivered, rejected, cancelled, failed */
+  state: string
+  /** Percent, 0 to 100. */
+  progress: number
+  method: string | null
+  title: string
+  content: string
+  fields: MessageFields
+  timestamp: number
+  reply_to_hash?: string | null
+  created_at?: string
+  updated_at?: string
+}
+
+/** The attachments in a message's `fields` (bytes in base64). */
+export interface MessageFields {
+  image?: { image_type: string; image_bytes: string }
+  file_attachments?: { file_name: string; file_bytes: string }[]
+  [k: string]: unknown
+}
+
+/** A row of `/api/v1/lxmf/conversations`. */
+export interface Conversation {
+  destination_hash: string
+  display_name: string
+  custom_display_name: string | null
+  unread_count: number
+  is_unread: boolean
+  failed_messages_count: number
+  has_attachments: boolean
+  latest_message_title: string | null
+  latest_message_preview: string | null
+  latest_message_created_at: string | null
+  is_pinned: boolean
+  folder_id: number | null
+}
+
+/** A row of `/api/v1/announces`. */
+export interface Announce {
+  id: number
+  destination_hash: string
+  aspect: string
+  identity_hash: string
+  display_name: string | null
+  custom_display_name: string | null
+  announce_count?: number
+  snr?: number | null
+  rssi?: number | null
+  quality?: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface Favourite {
+  destination_hash: string
+  display_name: string
+  aspect: string
+}
+
+/** A row of `/api/v1/identities`. */
+export interface IdentityRow {
+  hash: string
+  display_name: string | null
+  lxmf_address: string
+  is_current: boolean
+  message_count?: number
+}
+
+/** A row of `/api/v1/app/sessions`. */
+export interface Session {
+  id: string
+  client_ip: string | null
+  user_agent: string | null
+  created_at: string | number
+  last_seen_at: string | number
+  current: boolean
 }
 
 // CSRF: every POST/PUT/PATCH/DELETE carries the session's token in
@@ -58,25 +144,29 @@ async function csrf(fetchImpl: typeof fetch): Promise<string> {
   return csrfToken
 }
 
-export async function sendJson<T>(
-  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+type Method = 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** A mutating request with the CSRF header; retried once on `csrf_invalid`. */
+async function mutate(
+  method: Method,
   path: string,
-  body: unknown = {},
-  fetchImpl: typeof fetch = fetch,
-): Promise<T> {
+  body: BodyInit,
+  contentType: string,
+  fetchImpl: typeof fetch,
+): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetchImpl(path, {
       method,
       cache: 'no-store',
       headers: {
         Accept: 'application/json',
-        'Content-Type': 'application/json',
+        'Content-Type': contentType,
         'X-CSRF-Token': await csrf(fetchImpl),
       },
-      body: JSON.stringify(body),
+      body,
     })
+    if (res.ok) return res
     const parsed: unknown = await res.json().catch(() => null)
-    if (res.ok) return parsed as T
     const err = (parsed ?? {}) as { code?: string; error?: string }
     if (err.code === 'csrf_invalid' && attempt === 0) {
       forgetCsrfToken()
@@ -84,6 +174,50 @@ export async function sendJson<T>(
     }
     throw new ApiError(res.status, err.code ?? 'http_error', err.error ?? `HTTP ${res.status}`)
   }
+}
+
+export async function sendJson<T>(
+  method: Method,
+  path: string,
+  body: unknown = {},
+  fetchImpl: typeof fetch = fetch,
+): Promise<T> {
+  const res = await mutate(method, path, JSON.stringify(body), 'application/json', fetchImpl)
+  return (await res.json().catch(() => null)) as T
+}
+
+/** A mutating request whose answer is a file (identity backups). */
+export async function sendForBlob(path: string, fetchImpl: typeof fetch = fetch): Promise<Blob> {
+  const res = await mutate('POST', path, '{}', 'application/json', fetchImpl)
+  return res.blob()
+}
+
+/** Uploads raw bytes (an identity file to restore). */
+export async function sendBytes<T>(path: string, bytes: Blob, fetchImpl: typeof fetch = fetch): Promise<T> {
+  const res = await mutate('POST', path, bytes, 'application/octet-stream', fetchImpl)
+  return (await res.json().catch(() => null)) as T
+}
+
+/** Saves a blob under a file name through a temporary link. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+/** `?a=1&b=x` from the defined, non-empty values. */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `?${s}` : ''
 }
 
 /** `/api/v1/auth/status`. */

@@ -10,6 +10,8 @@ export type Language = (typeof LANGUAGES)[number]
 
 const THEME_KEY = 'meshchatx.theme'
 const LANG_KEY = 'meshchatx.language'
+const NOTIFY_KEY = 'meshchatx.notifications'
+const SOUND_KEY = 'meshchatx.sound'
 
 function read(key: string): string | null {
   try {
@@ -46,6 +48,12 @@ export const usePrefsStore = defineStore('prefs', () => {
   const systemDark = ref(media?.matches ?? false)
   media?.addEventListener?.('change', (e) => (systemDark.value = e.matches))
 
+  // Incoming-message alerts: a browser notification and a short sound.
+  const notifications = ref(read(NOTIFY_KEY) !== 'off')
+  const sound = ref(read(SOUND_KEY) !== 'off')
+  watch(notifications, (v) => write(NOTIFY_KEY, v ? 'on' : 'off'))
+  watch(sound, (v) => write(SOUND_KEY, v ? 'on' : 'off'))
+
   function isDark(): boolean {
     return theme.value === 'dark' || (theme.value === 'system' && systemDark.value)
   }
@@ -61,5 +69,5 @@ export const usePrefsStore = defineStore('prefs', () => {
   watch(theme, (t) => write(THEME_KEY, t))
   watch(language, (l) => write(LANG_KEY, l))
 
-  return { theme, language, isDark }
+  return { theme, language, notifications, sound, isDark }
 })

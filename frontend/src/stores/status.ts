@@ -99,9 +99,35 @@ export const useStatusStore = defineStore('status', () => {
     )
   }
 
+  // Other stores follow the socket's pushes through these listeners.
+  const listeners = new Set<(msg: Record<string, unknown>) => void>()
+  /** Calls `fn` with every push; returns the unsubscribe function. */
+  function onEvent(fn: (msg: Record<string, unknown>) => void): () => void {
+    listeners.add(fn)
+    return () => listeners.delete(fn)
+  }
+  // Listeners run again after every reconnect, to catch up on what they missed.
+  const reconnectListeners = new Set<() => void>()
+  function onReconnect(fn: () => void): () => void {
+    reconnectListeners.add(fn)
+    return () => reconnectListeners.delete(fn)
+  }
+
   function onMessage(msg: Record<string, unknown>): void {
     if (msg.type === 'startup_status') applyStatus(msg)
     else if (msg.type === 'config') applyConfig(msg.config)
+    else if (msg.type === 'identity_switched') {
+      // The config (hash, address, name) belongs to the new identity now.
+      config.value = null
+      void loadConfig()
+    }
+    for (const fn of listeners) {
+      try {
+        fn(msg)
+      } catch (e) {
+        console.warn('socket listener failed', e)
+      }
+    }
   }
 
   /** Starts polling and the socket; a second call does nothing. */
@@ -127,8 +153,10 @@ export const useStatusStore = defineStore('status', () => {
       timers: deps.timers,
       onMessage,
       onOpen: () => {
+        const again = socketEverOpen.value
         socketOpen.value = true
         socketEverOpen.value = true
+        if (again) for (const fn of reconnectListeners) fn()
       },
       onClose: () => {
         socketOpen.value = false
@@ -139,6 +167,13 @@ export const useStatusStore = defineStore('status', () => {
     socket.start()
     await poll()
     schedulePoll()
+  }
+
+  /** Opens the socket again at once (after a login: the old one was refused). */
+  function reconnectNow(): void {
+    if (!running || !socket) return
+    socket.stop()
+    socket.start()
   }
 
   function stop(): void {
@@ -161,6 +196,10 @@ export const useStatusStore = defineStore('status', () => {
     connection,
     applyStatus,
     applyConfig,
+    loadConfig,
+    onEvent,
+    onReconnect,
+    reconnectNow,
     poll,
     start,
     stop,
