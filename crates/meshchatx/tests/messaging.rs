@@ -4,7 +4,9 @@
 //! peer connects to it as a TCP client. The peer's announce is listed; a
 //! message sent through the API is stored before the answer and reaches
 //! `delivered`; the peer's reply is stored and pushed over `/ws`; a blocked
-//! sender's message is not stored; a restart keeps everything.
+//! sender's message is not stored; a restart keeps everything. And the
+//! same exchange with the binary and the peer both clients of a Python
+//! `rnsd` shared instance.
 //!
 //! Every wait polls with a generous deadline; nothing sleeps a fixed time.
 
@@ -492,4 +494,91 @@ fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() 
         "timings: announce listed {t_announce:?}, sent+delivered {t_sent:?}, reply stored {t_reply:?}, restarted {t_restart:?}, total {:?}",
         t0.elapsed()
     );
+}
+
+/// The end-to-end exchange through a Python `rnsd`: the binary and the
+/// Python LXMF peer are both clients of its shared instance (an abstract
+/// Unix socket, nothing else). A message sent through the API is delivered,
+/// and the peer's reply arrives over `/ws` and in the conversation API.
+#[test]
+fn send_and_reply_through_a_python_rnsd_shared_instance() {
+    let tmp = TempDir::new("meshchatx-messaging-rnsd");
+    let instance = interop::SharedInstance::unique_unix();
+    let _rnsd = interop::Rnsd::spawn(&RnsConfig::new(tmp.join("rnsd")).shared(instance.clone()));
+    let app_rns = RnsConfig::shared_client(tmp.join("app-rns"), &instance).write();
+    let app = start(app_rns.dir(), &tmp.join("storage"));
+    let status = app.get("/api/v1/status").json();
+    assert_eq!(status["stage"], "ready", "{status}");
+    let our_lxmf = app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ws = Ws::connect(app.port);
+
+    let peer = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("py"), &instance).write());
+    peer.wait_online(1);
+    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    poll("the peer's announce in the list", || {
+        peer.call("lxmf_announce", json!({}));
+        wait_until(Duration::from_secs(2), || {
+            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
+            find(
+                list["announces"].as_array().unwrap(),
+                "destination_hash",
+                &bob,
+            )
+            .is_some()
+        })
+        .then_some(())
+    });
+
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"delivery_method": "direct",
+                "lxmf_message": {"destination_hash": bob, "content": "via rnsd", "title": ""}}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let hash = res.json()["lxmf_message"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = peer.wait_for("lxmf_message", &[("message_hash", &hash)], DEADLINE);
+    assert_eq!(got["content"], "via rnsd");
+    poll("our message delivered", || {
+        find(&messages(&app, &bob), "hash", &hash)
+            .filter(|m| m["state"] == "delivered")
+            .map(|_| ())
+    });
+
+    poll("the peer can address us", || {
+        app.send_json("POST", "/api/v1/announce", &json!({}));
+        wait_until(Duration::from_secs(2), || {
+            peer.try_call(
+                "lxmf_send",
+                json!({"destination_hash": our_lxmf, "content": "reply via rnsd", "method": "direct"}),
+            )
+            .is_ok()
+        })
+        .then_some(())
+    });
+    poll("the reply pushed", || {
+        ws.find(|v| {
+            v["type"] == "lxmf.delivery" && v["lxmf_message"]["content"] == "reply via rnsd"
+        })
+    });
+    let stored = find(&messages(&app, &bob), "content", "reply via rnsd").cloned();
+    assert_eq!(stored.unwrap()["is_incoming"], true);
+    let convs = app.get("/api/v1/lxmf/conversations").json();
+    let conv = find(
+        convs["conversations"].as_array().unwrap(),
+        "destination_hash",
+        &bob,
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(conv["latest_message_preview"], "reply via rnsd");
 }
