@@ -11,6 +11,7 @@ mod auto_announce;
 mod contacts;
 mod maintenance;
 mod messages;
+mod organize;
 mod propagation;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTE
 pub use contacts::DISPLAY_NAME_KEY;
 pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
+pub use organize::{MAX_BULK, MAX_FOLDER_NAME};
 pub use propagation::{PropagationNodeView, SyncView};
 
 /// How long a write that must not be lost waits for room in the store's queue.

@@ -24,8 +24,8 @@ mod status;
 
 pub use context::{
     AnnounceView, AutoAnnounce, AutoAnnounceChange, ConversationView, DISPLAY_NAME_KEY,
-    IdentityContext, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest, parse_destination_hash,
-    parse_identity_hash,
+    IdentityContext, MAX_BULK, MAX_FOLDER_NAME, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest,
+    parse_destination_hash, parse_identity_hash,
 };
 pub use context::{PropagationNodeView, SyncView};
 pub use error::CoreError;
@@ -49,7 +49,7 @@ pub use lxmf::{Method, State};
 /// The stored rows the managers hand out, as the store defines them.
 pub use meshchat_store::{
     AccessAttempt, Announce, AnnounceQuery, BlockedDestination, Conversation, ConversationQuery,
-    Favourite, Message, NewAnnounce,
+    Favourite, Folder, Message, NewAnnounce,
 };
 pub use meshchat_store::{BackupInfo, Health, RestoreReport};
 pub use node::{CheckResult, self_check_storage};

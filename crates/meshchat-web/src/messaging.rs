@@ -8,6 +8,7 @@
 mod contacts;
 mod json;
 mod lxmf;
+mod organize;
 
 use std::collections::HashMap;
 
@@ -40,6 +41,27 @@ pub(crate) fn routes() -> Routes {
         .post(
             "/api/v1/lxmf/conversations/{destination_hash}/mark-as-read",
             lxmf::mark_read,
+        )
+        .get("/api/v1/lxmf/conversation-pins", organize::pins)
+        .post(
+            "/api/v1/lxmf/conversation-pins/toggle",
+            organize::toggle_pin,
+        )
+        .get("/api/v1/lxmf/folders", organize::folders)
+        .post("/api/v1/lxmf/folders", organize::create_folder)
+        .patch("/api/v1/lxmf/folders/{id}", organize::rename_folder)
+        .delete("/api/v1/lxmf/folders/{id}", organize::delete_folder)
+        .post(
+            "/api/v1/lxmf/conversations/move-to-folder",
+            organize::move_to_folder,
+        )
+        .post(
+            "/api/v1/lxmf/conversations/bulk-mark-as-read",
+            organize::bulk_mark_read,
+        )
+        .post(
+            "/api/v1/lxmf/conversations/bulk-delete",
+            organize::bulk_delete,
         )
         .post("/api/v1/announce", contacts::announce)
         .get("/api/v1/announces", contacts::announces)
@@ -123,6 +145,7 @@ pub(crate) fn core_error(e: CoreError) -> ApiError {
         CoreError::NotReady => ErrorKind::Starting,
         CoreError::InvalidInput(_) => ErrorKind::BadRequest,
         CoreError::NotFound(_) => ErrorKind::NotFound,
+        CoreError::Conflict(_) => ErrorKind::Conflict,
         CoreError::Busy => ErrorKind::Unavailable,
         CoreError::UnsupportedPasswordHash => ErrorKind::Conflict,
         _ => ErrorKind::Internal,

@@ -10,6 +10,60 @@ use serde_json::{Map, Value, json};
 pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "GET",
+        "/api/v1/lxmf/conversation-pins",
+        "messages",
+        "Pinned conversations",
+    ),
+    (
+        "POST",
+        "/api/v1/lxmf/conversation-pins/toggle",
+        "messages",
+        "Pin or unpin a conversation",
+    ),
+    (
+        "GET",
+        "/api/v1/lxmf/folders",
+        "messages",
+        "Conversation folders",
+    ),
+    (
+        "POST",
+        "/api/v1/lxmf/folders",
+        "messages",
+        "Create a folder",
+    ),
+    (
+        "PATCH",
+        "/api/v1/lxmf/folders/{id}",
+        "messages",
+        "Rename a folder",
+    ),
+    (
+        "DELETE",
+        "/api/v1/lxmf/folders/{id}",
+        "messages",
+        "Delete a folder",
+    ),
+    (
+        "POST",
+        "/api/v1/lxmf/conversations/move-to-folder",
+        "messages",
+        "Move conversations into a folder (or out of any)",
+    ),
+    (
+        "POST",
+        "/api/v1/lxmf/conversations/bulk-mark-as-read",
+        "messages",
+        "Mark conversations read",
+    ),
+    (
+        "POST",
+        "/api/v1/lxmf/conversations/bulk-delete",
+        "messages",
+        "Delete conversations",
+    ),
+    (
+        "GET",
         "/api/v1/self-test",
         "app",
         "Run the self-check (storage, free space, databases, network)",

@@ -581,4 +581,145 @@ fn send_and_reply_through_a_python_rnsd_shared_instance() {
     .unwrap()
     .clone();
     assert_eq!(conv["latest_message_preview"], "reply via rnsd");
+    organize_the_conversation(&app, &bob);
+}
+
+/// Pins, folders and the bulk actions on a conversation with messages, and
+/// their bad input.
+fn organize_the_conversation(app: &Running, bob: &str) {
+    let conv = |app: &Running| {
+        let list = app.get("/api/v1/lxmf/conversations").json();
+        find(
+            list["conversations"].as_array().unwrap(),
+            "destination_hash",
+            bob,
+        )
+        .cloned()
+    };
+    let post = |path: &str, body: Value| app.send_json("POST", path, &body);
+
+    let res = post(
+        "/api/v1/lxmf/conversation-pins/toggle",
+        json!({"destination_hash": bob}),
+    );
+    assert_eq!(res.json()["pinned"], true);
+    assert_eq!(res.json()["peer_hashes"], json!([bob]));
+    assert_eq!(conv(app).unwrap()["is_pinned"], true);
+    assert_eq!(
+        app.get("/api/v1/lxmf/conversation-pins").json()["peer_hashes"],
+        json!([bob])
+    );
+
+    assert_eq!(
+        post("/api/v1/lxmf/folders", json!({"name": "Work"})).status,
+        200
+    );
+    assert_eq!(
+        post("/api/v1/lxmf/folders", json!({"name": "Work"})).status,
+        409
+    );
+    let folders = app.get("/api/v1/lxmf/folders").json();
+    let id = folders[0]["id"].as_i64().unwrap();
+    assert_eq!(folders[0]["name"], "Work");
+    let res = app.send_json(
+        "PATCH",
+        &format!("/api/v1/lxmf/folders/{id}"),
+        &json!({"name": "Job"}),
+    );
+    assert_eq!(res.status, 200);
+    let res = post(
+        "/api/v1/lxmf/conversations/move-to-folder",
+        json!({"peer_hashes": [bob], "folder_id": id}),
+    );
+    assert_eq!(res.status, 200);
+    assert_eq!(conv(app).unwrap()["folder_id"], id);
+    let in_folder = app
+        .get(&format!("/api/v1/lxmf/conversations?folder_id={id}"))
+        .json();
+    assert_eq!(in_folder["conversations"].as_array().unwrap().len(), 1);
+
+    assert_eq!(conv(app).unwrap()["is_unread"], true);
+    let res = post(
+        "/api/v1/lxmf/conversations/bulk-mark-as-read",
+        json!({"destination_hashes": [bob]}),
+    );
+    assert_eq!(res.status, 200);
+    assert_eq!(conv(app).unwrap()["is_unread"], false);
+
+    // Bad input: 4xx JSON, nothing changed.
+    for (method, path, body, status) in [
+        (
+            "POST",
+            "/api/v1/lxmf/conversation-pins/toggle",
+            json!({}),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/lxmf/conversation-pins/toggle",
+            json!({"destination_hash": "zz"}),
+            400,
+        ),
+        ("POST", "/api/v1/lxmf/folders", json!({"name": ""}), 400),
+        ("POST", "/api/v1/lxmf/folders", json!({"name": 5}), 400),
+        (
+            "PATCH",
+            "/api/v1/lxmf/folders/999",
+            json!({"name": "X"}),
+            404,
+        ),
+        (
+            "PATCH",
+            "/api/v1/lxmf/folders/abc",
+            json!({"name": "X"}),
+            400,
+        ),
+        ("DELETE", "/api/v1/lxmf/folders/999", Value::Null, 404),
+        (
+            "POST",
+            "/api/v1/lxmf/conversations/move-to-folder",
+            json!({"peer_hashes": [bob], "folder_id": 999}),
+            404,
+        ),
+        (
+            "POST",
+            "/api/v1/lxmf/conversations/move-to-folder",
+            json!({"destination_hashes": [bob]}),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/lxmf/conversations/bulk-delete",
+            json!({"destination_hashes": ["nothex"]}),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/lxmf/conversations/bulk-delete",
+            json!({"destination_hashes": "x"}),
+            400,
+        ),
+    ] {
+        let res = if method == "DELETE" {
+            app.delete(path)
+        } else {
+            app.send_json(method, path, &body)
+        };
+        assert_eq!(res.status, status, "{method} {path} {body}");
+        assert!(res.json()["code"].is_string(), "{method} {path}");
+    }
+    assert!(conv(app).is_some());
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/lxmf/folders/{id}")).status,
+        200
+    );
+    assert!(conv(app).unwrap()["folder_id"].is_null());
+    let res = post(
+        "/api/v1/lxmf/conversations/bulk-delete",
+        json!({"destination_hashes": [bob]}),
+    );
+    assert_eq!(res.status, 200);
+    assert!(conv(app).is_none());
+    assert!(messages(app, bob).is_empty());
 }

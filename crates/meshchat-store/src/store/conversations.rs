@@ -56,6 +56,9 @@ pub struct ConversationQuery {
 pub struct Folder {
     pub id: i64,
     pub name: String,
+    /// ISO 8601, as the reference writes them.
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 const UNREAD: &str = "(SELECT count(*) FROM lxmf_messages m
@@ -245,13 +248,15 @@ impl Store {
 
     /// All folders, by name.
     pub fn folders(&self) -> Result<Vec<Folder>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id, name FROM lxmf_folders ORDER BY name")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, name, created_at, updated_at FROM lxmf_folders ORDER BY name",
+        )?;
         let rows = st.query_map([], |r| {
             Ok(Folder {
                 id: r.get(0)?,
                 name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                created_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                updated_at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
