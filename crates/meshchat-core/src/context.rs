@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use crate::error::CoreError;
 use crate::events::{CoreEvent, EventSink};
 
-pub use announces::AnnounceView;
+pub use announces::{AnnounceView, stamp_cost_of};
 pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
 pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};

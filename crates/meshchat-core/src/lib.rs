@@ -25,7 +25,7 @@ mod status;
 pub use context::{
     AnnounceView, AutoAnnounce, AutoAnnounceChange, ConversationView, DISPLAY_NAME_KEY,
     IdentityContext, MAX_BULK, MAX_FOLDER_NAME, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest,
-    parse_destination_hash, parse_identity_hash,
+    parse_destination_hash, parse_identity_hash, stamp_cost_of,
 };
 pub use context::{PropagationNodeView, SyncView};
 pub use error::CoreError;

@@ -6,6 +6,7 @@
 //! stop, status; selecting one is `PATCH /api/v1/config`), and
 //! notifications. Handlers only call `meshchat-core`.
 
+mod diagnostics;
 mod interfaces;
 mod propagation;
 
@@ -35,6 +36,10 @@ pub(crate) fn routes() -> Routes {
         .post(
             "/api/v1/destination/{destination_hash}/drop-path",
             drop_path,
+        )
+        .get(
+            "/api/v1/destination/{destination_hash}/delivery-diagnostics",
+            diagnostics::delivery_diagnostics,
         )
         .get("/api/v1/path-table", path_table)
         .post("/api/v1/path-table", path_table)

@@ -10,6 +10,12 @@ use serde_json::{Map, Value, json};
 pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "GET",
+        "/api/v1/destination/{destination_hash}/delivery-diagnostics",
+        "network",
+        "What bears on reaching a peer: announces, paths, propagation node",
+    ),
+    (
+        "GET",
         "/api/v1/lxmf/conversation-pins",
         "messages",
         "Pinned conversations",

@@ -581,6 +581,26 @@ fn send_and_reply_through_a_python_rnsd_shared_instance() {
     .unwrap()
     .clone();
     assert_eq!(conv["latest_message_preview"], "reply via rnsd");
+
+    // Delivery diagnostics: the peer is known and reachable; a stranger is
+    // neither, and says why; a malformed hash is 400.
+    let diag = app
+        .get(&format!("/api/v1/destination/{bob}/delivery-diagnostics"))
+        .json();
+    assert_eq!(diag["peer_announce"]["known"], true, "{diag}");
+    assert_eq!(diag["path"]["has_path"], true, "{diag}");
+    assert!(diag["failure_hint"].is_null(), "{diag}");
+    assert!(diag["self"]["last_announced_at"].is_number(), "{diag}");
+    let stranger = app
+        .get(&format!(
+            "/api/v1/destination/{}/delivery-diagnostics",
+            "ef".repeat(16)
+        ))
+        .json();
+    assert_eq!(stranger["peer_announce"]["known"], false);
+    assert!(stranger["failure_hint"].is_string());
+    let bad = app.get("/api/v1/destination/zz/delivery-diagnostics");
+    assert_eq!(bad.status, 400);
     organize_the_conversation(&app, &bob);
 }
 

@@ -46,6 +46,12 @@ pub fn display_name_of(aspect: &str, app_data_b64: Option<&str>) -> Option<Strin
     Some(String::from_utf8_lossy(&name).into_owned())
 }
 
+/// The stamp cost an `lxmf.delivery` announce asks for, if any.
+pub fn stamp_cost_of(app_data_b64: Option<&str>) -> Option<u8> {
+    let bytes = BASE64.decode(app_data_b64?.as_bytes()).ok()?;
+    DeliveryAppData::decode(&bytes).ok()?.stamp_cost()
+}
+
 fn aspect_of(name_hash: &NameHash) -> Option<&'static str> {
     KNOWN_ASPECTS
         .iter()
