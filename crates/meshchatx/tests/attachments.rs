@@ -264,7 +264,7 @@ fn files_images_and_replies_reach_a_python_peer_and_come_back_for_download() {
         ),
         (
             json!({"fields": {"file_attachments": [
-                {"file_name": "a", "file_bytes": BASE64.encode(vec![0u8; 6 * 1024 * 1024 + 1])}]}}),
+                {"file_name": "a", "file_bytes": BASE64.encode(&vec![0u8; 6 * 1024 * 1024 + 1])}]}}),
             413,
             "too many bytes",
         ),
