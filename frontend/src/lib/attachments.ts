@@ -42,20 +42,31 @@ export function fit(w: number, h: number, max = IMAGE_MAX_SIDE): { w: number; h:
   return { w: Math.max(1, Math.round(w * scale)), h: Math.max(1, Math.round(h * scale)) }
 }
 
+/** Decodes through an <img>: more lenient than createImageBitmap (which
+ * refuses some PNGs that browsers still show). */
+async function decode(file: File): Promise<HTMLImageElement | null> {
+  const url = URL.createObjectURL(file)
+  try {
+    const img = new Image()
+    img.src = url
+    await img.decode()
+    return img
+  } catch {
+    return null
+  } finally {
+    URL.revokeObjectURL(url)
+  }
+}
+
 /** The image re-encoded smaller; the original if the browser cannot decode it. */
 export async function compressImage(file: File): Promise<{ blob: Blob; type: string }> {
-  let bitmap: ImageBitmap
-  try {
-    bitmap = await createImageBitmap(file)
-  } catch {
-    return { blob: file, type: file.type.replace('image/', '') || 'png' }
-  }
-  const { w, h } = fit(bitmap.width, bitmap.height)
+  const img = await decode(file)
+  if (!img || !img.naturalWidth) return { blob: file, type: file.type.replace('image/', '') || 'png' }
+  const { w, h } = fit(img.naturalWidth, img.naturalHeight)
   const canvas = document.createElement('canvas')
   canvas.width = w
   canvas.height = h
-  canvas.getContext('2d')?.drawImage(bitmap, 0, 0, w, h)
-  bitmap.close()
+  canvas.getContext('2d')?.drawImage(img, 0, 0, w, h)
   let best: Blob | null = null
   for (const type of ['image/webp', 'image/jpeg']) {
     for (const quality of [0.8, 0.6, 0.4]) {
