@@ -54,10 +54,10 @@ impl Attachments {
                 "Attachments are larger than {MAX_ATTACHMENT_BYTES} bytes"
             ));
         }
-        if let Some(image) = &self.image {
-            if image_type(&image.data) != Some(image.kind.as_str()) {
-                return bad("The image is not PNG, JPEG, WebP, GIF or BMP".into());
-            }
+        if let Some(image) = &self.image
+            && image_type(&image.data) != Some(image.kind.as_str())
+        {
+            return bad("The image is not PNG, JPEG, WebP, GIF or BMP".into());
         }
         Ok(())
     }
@@ -70,7 +70,21 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
     let kind = match bytes {
         [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => "png",
         [0xff, 0xd8, 0xff, ..] => "jpeg",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "webp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "webp",
         [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => "gif",
         [b'B', b'M', ..] if bytes.len() > 26 => "bmp",
         _ => return None,

@@ -41,7 +41,9 @@ pub fn from_json(text: &str) -> Option<Fields> {
         for f in list.as_array()? {
             files.push(FileAttachment {
                 name: f.get("file_name")?.as_str()?.to_owned(),
-                data: BASE64.decode(f.get("file_bytes")?.as_str()?.as_bytes()).ok()?,
+                data: BASE64
+                    .decode(f.get("file_bytes")?.as_str()?.as_bytes())
+                    .ok()?,
             });
         }
     }

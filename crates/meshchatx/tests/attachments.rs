@@ -217,8 +217,16 @@ fn files_images_and_replies_reach_a_python_peer_and_come_back_for_download() {
     assert_eq!(res.header("content-type"), Some("image/png"));
     assert_eq!(res.body, png);
     let base = format!("/api/v1/lxmf-messages/attachment/{hash}");
-    assert_error(&app.get(&format!("{base}/file?file_index=2")), 400, "index past the end");
-    assert_error(&app.get(&format!("{base}/file?file_index=-1")), 400, "negative index");
+    assert_error(
+        &app.get(&format!("{base}/file?file_index=2")),
+        400,
+        "index past the end",
+    );
+    assert_error(
+        &app.get(&format!("{base}/file?file_index=-1")),
+        400,
+        "negative index",
+    );
     assert_error(&app.get(&format!("{base}/file")), 404, "no index");
     assert_error(&app.get(&format!("{base}/audio")), 404, "no audio");
     assert_error(
@@ -246,8 +254,16 @@ fn files_images_and_replies_reach_a_python_peer_and_come_back_for_download() {
         (file(json!("a"), json!(5)), 400, "bytes not a string"),
         (file(json!(5), json!("AAAA")), 400, "name not a string"),
         (file(json!(""), json!("AAAA")), 400, "empty name"),
-        (json!({"fields": {"file_attachments": "x"}}), 400, "files not a list"),
-        (json!({"fields": {"file_attachments": [5]}}), 400, "file not an object"),
+        (
+            json!({"fields": {"file_attachments": "x"}}),
+            400,
+            "files not a list",
+        ),
+        (
+            json!({"fields": {"file_attachments": [5]}}),
+            400,
+            "file not an object",
+        ),
         (json!({"fields": {"image": 5}}), 400, "image not an object"),
         (
             json!({"fields": {"image": {"image_bytes": BASE64.encode(b"<svg/>")}}}),

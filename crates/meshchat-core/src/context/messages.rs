@@ -196,7 +196,12 @@ impl IdentityContext {
         // fields we cannot rebuild exactly is not resent as another message.
         let rebuilt = fields_json::from_json(&row.fields);
         message.fields = rebuilt.unwrap_or_default();
-        let same = message.clone().sign(&self.inner.identity).message_id().to_hex() == hash;
+        let same = message
+            .clone()
+            .sign(&self.inner.identity)
+            .message_id()
+            .to_hex()
+            == hash;
         if !same {
             return Err(CoreError::InvalidInput(
                 "This message's fields cannot be rebuilt to resend it".into(),

@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn file_names_cannot_inject_headers() {
-        assert_eq!(content_disposition("a.txt"), "attachment; filename=\"a.txt\"");
+        assert_eq!(
+            content_disposition("a.txt"),
+            "attachment; filename=\"a.txt\""
+        );
         let evil = content_disposition("evil\"\r\nX-Bad: 1 name.txt");
         assert_eq!(evil, "attachment; filename=\"evil_X-Bad: 1 name.txt\"");
         assert!(axum::http::HeaderValue::from_str(&evil).is_ok());
@@ -194,7 +197,10 @@ mod tests {
             content_disposition("../../etc/passwd"),
             "attachment; filename=\"passwd\""
         );
-        assert_eq!(content_disposition(".."), "attachment; filename=\"attachment\"");
+        assert_eq!(
+            content_disposition(".."),
+            "attachment; filename=\"attachment\""
+        );
         assert_eq!(
             content_disposition("Grüße.txt"),
             "attachment; filename=\"Gr__e.txt\"; filename*=UTF-8''Gr%C3%BC%C3%9Fe.txt"
