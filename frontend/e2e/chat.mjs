@@ -6,7 +6,10 @@
 // conversation from it, sends a message and sees it delivered, sends a
 // large one and watches its progress bar reach the end, receives the
 // peer's reply live, receives an image (shown inline) and a file
-// (downloaded, bytes checked), sees the unread count in the tab title,
+// (downloaded, bytes checked), replies to it with an image (compressed in
+// the page) and a 1 MiB file picked through the attach button, watching
+// that transfer's bar move and reach the end and the peer get the names,
+// bytes and reply-to intact, sees the unread count in the tab title,
 // creates and switches identity and logs in again, and sees the sessions.
 // Then the smooth-scroll check: a 10,000-message conversation (served by
 // route interception) is paged in, scrolled top to bottom while frame
@@ -19,6 +22,7 @@
 // binary: UI_DEV_SERVER=http://127.0.0.1:5173 drives a running `npm run dev`
 // instead (the binary then listens on port 8000, where it proxies to).
 import { execFileSync, spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -212,7 +216,8 @@ try {
   const ready = await peer.event((e) => e.event === 'ready' || e.event === 'startup_failed', 60_000)
   assert.equal(ready.event, 'ready', `peer started: ${JSON.stringify(ready)}`)
   await until('the peer connected', async () => (await peer.call('status')).interfaces.every((i) => i.online))
-  const { delivery_hash: peerAddr } = await peer.call('lxmf_start', { display_name: 'Py Peer' })
+  // Takes messages up to 4 MB (the default, 1000 kB, refuses a 1 MiB file).
+  const { delivery_hash: peerAddr } = await peer.call('lxmf_start', { display_name: 'Py Peer', delivery_limit: 4000 })
   step(`peer ${peerAddr} connected`)
 
   browser = await chromium.launch({
@@ -373,7 +378,7 @@ try {
     })
     return peer.call('wait_path', { destination_hash: app.lxmf, timeout: 5 }).then(() => true, () => false)
   }, { timeout: 60_000, every: 0 })
-  await peer.call('lxmf_send', { destination_hash: app.lxmf, content: 'Hello from Python', title: '', method: 'direct' })
+  const { message_hash: pyHello } = await peer.call('lxmf_send', { destination_hash: app.lxmf, content: 'Hello from Python', title: '', method: 'direct' })
   await log.getByRole('article').filter({ hasText: 'Hello from Python' }).waitFor({ timeout: 60_000 })
   step('reply received live')
 
@@ -391,12 +396,62 @@ try {
   await until('the image decoded', () => img.evaluate((el) => el.complete && el.naturalWidth === 4))
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: TIMEOUT }),
-    withFiles.getByRole('button', { name: /Download notes\.txt/ }).click(),
+    withFiles.getByRole('link', { name: /Download notes\.txt/ }).click(),
   ])
   assert.equal(download.suggestedFilename(), 'notes.txt')
   assert.equal(readFileSync(await download.path(), 'utf8'), FILE_TEXT)
   await shot('messages')
   step('image shown inline, file downloaded intact')
+
+  // 6b. Reply to the peer with an image and a 1 MiB file, picked through
+  // the attach button; the bar moves and reaches the end.
+  await log.getByRole('article').filter({ hasText: 'Hello from Python' }).getByRole('button', { name: /^Reply to/ }).click()
+  await page.getByTestId('reply-quote').filter({ hasText: 'Hello from Python' }).waitFor({ timeout: TIMEOUT })
+  const bigFile = randomBytes(1024 * 1024)
+  const sha = (b) => createHash('sha256').update(b).digest('hex')
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser', { timeout: TIMEOUT }),
+    page.getByRole('button', { name: 'Attach files or an image' }).click(),
+  ])
+  await chooser.setFiles([
+    { name: 'picture.png', mimeType: 'image/png', buffer: PNG },
+    { name: 'big data.bin', mimeType: 'application/octet-stream', buffer: bigFile },
+  ])
+  const attachments = page.getByRole('list', { name: 'Attachments' })
+  await attachments.getByText('big data.bin (1.0 MB)').waitFor({ timeout: TIMEOUT })
+  await attachments.getByRole('img', { name: 'Image attachment' }).waitFor({ timeout: TIMEOUT })
+  await page.evaluate(() => {
+    window.__progress = []
+    const tick = () => {
+      for (const p of document.querySelectorAll('progress')) window.__progress.push(Number(p.value))
+      window.__progressTimer = requestAnimationFrame(tick)
+    }
+    tick()
+  })
+  await page.getByLabel('Message', { exact: true }).fill('Here are the files')
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+  const sentFiles = log.getByRole('article').filter({ hasText: 'Here are the files' })
+  await sentFiles.getByText('Delivered').waitFor({ timeout: 120_000 })
+  assert.equal(await sentFiles.getByRole('progressbar', { name: 'Transfer progress' }).getAttribute('aria-valuenow'), '100')
+  const fileProgress = await page.evaluate(() => {
+    cancelAnimationFrame(window.__progressTimer)
+    return [...new Set(window.__progress)]
+  })
+  assert.ok(fileProgress.some((v) => v > 0 && v < 100), `the bar moved: ${fileProgress.join(', ')}`)
+  await sentFiles.getByText('In reply to: Hello from Python').waitFor({ timeout: TIMEOUT })
+  await sentFiles.getByRole('link', { name: /Download big data\.bin/ }).waitFor({ timeout: TIMEOUT })
+  const sentImg = sentFiles.getByRole('img', { name: 'Image attachment' })
+  await until('our image shown', () => sentImg.evaluate((el) => el.complete && el.naturalWidth === 4))
+  const gotFiles = await peer.event((e) => e.event === 'lxmf_message' && e.content === 'Here are the files', 60_000)
+  const field = (id) => gotFiles.fields.map.find(([k]) => k === id)?.[1]
+  const [[fileName, fileBytes]] = field(5)
+  assert.equal(fileName, 'big data.bin')
+  assert.equal(sha(Buffer.from(fileBytes.bin, 'hex')), sha(bigFile), 'the peer got the file bytes intact')
+  const [imageType, imageBytes] = field(6)
+  assert.ok(['webp', 'jpeg'].includes(imageType), `compressed image type ${imageType}`)
+  assert.ok(imageBytes.bin.length > 0)
+  assert.equal(field(0x30).bin, pyHello, 'sent as a reply')
+  step(`image and 1 MiB file delivered as a reply (${imageType}), progress values seen: ${fileProgress.join(', ')}`)
 
   // 7. Unread count in the tab title and the list, while elsewhere.
   await nav.getByRole('link', { name: 'Settings' }).click()

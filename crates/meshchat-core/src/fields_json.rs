@@ -1,11 +1,118 @@
 //! LXMF fields as the JSON the reference stores in `lxmf_messages.fields`
 //! and serves: `{"file_attachments": [{"file_name", "file_bytes"}],
-//! "image": {"image_type", "image_bytes"}}` with bytes in base64 (observed in
-//! a database the reference wrote). Fields we do not know yet are left out.
+//! "image": {"image_type", "image_bytes"}, "reply_to": hex}` with bytes in
+//! base64 (observed in a database the reference wrote, and in the rows it
+//! stores for what it sends). Fields we do not know yet are left out. Also
+//! the way back: the fields of a stored outbound message (to resend it) and
+//! one attachment (to download it).
 
-use data_encoding::BASE64;
+use data_encoding::{BASE64, HEXLOWER};
 use lxmf::Fields;
+use lxmf::fields::{FileAttachment, Image, id};
 use serde_json::{Map, Value, json};
+
+use crate::attachments::{AttachmentKind, Attachments, StoredAttachment};
+use crate::error::CoreError;
+
+/// The fields of a message we send, in the order we always write them
+/// (files, image, reply-to): a resend rebuilds the same map, so the same
+/// hash.
+pub fn outbound(attachments: &Attachments, reply_to: Option<&[u8; 32]>) -> Fields {
+    let mut fields = Fields::new();
+    if !attachments.files.is_empty() {
+        fields.set_file_attachments(&attachments.files);
+    }
+    if let Some(image) = &attachments.image {
+        fields.set_image(image);
+    }
+    if let Some(hash) = reply_to {
+        fields.set(id::REPLY_TO, hash.to_vec());
+    }
+    fields
+}
+
+/// The fields of a stored outbound message, rebuilt from its JSON as
+/// [`outbound`] wrote them; `None` if the JSON is not what we write.
+pub fn from_json(text: &str) -> Option<Fields> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let obj = v.as_object()?;
+    let mut files = Vec::new();
+    if let Some(list) = obj.get("file_attachments") {
+        for f in list.as_array()? {
+            files.push(FileAttachment {
+                name: f.get("file_name")?.as_str()?.to_owned(),
+                data: BASE64
+                    .decode(f.get("file_bytes")?.as_str()?.as_bytes())
+                    .ok()?,
+            });
+        }
+    }
+    let image = match obj.get("image") {
+        Some(i) => Some(Image {
+            kind: i.get("image_type")?.as_str()?.to_owned(),
+            data: BASE64
+                .decode(i.get("image_bytes")?.as_str()?.as_bytes())
+                .ok()?,
+        }),
+        None => None,
+    };
+    let reply_to = match obj.get("reply_to") {
+        Some(h) => Some(
+            HEXLOWER
+                .decode(h.as_str()?.as_bytes())
+                .ok()?
+                .try_into()
+                .ok()?,
+        ),
+        None => None,
+    };
+    let known = ["file_attachments", "image", "reply_to"];
+    if obj.keys().any(|k| !known.contains(&k.as_str())) {
+        return None;
+    }
+    Some(outbound(&Attachments { files, image }, reply_to.as_ref()))
+}
+
+/// One attachment of a message's stored fields JSON.
+pub fn attachment(text: &str, kind: AttachmentKind) -> Result<StoredAttachment, CoreError> {
+    let missing = || CoreError::NotFound("Attachment not found".into());
+    let v: Value = serde_json::from_str(text).map_err(|_| missing())?;
+    let decode = |b: Option<&Value>| {
+        b.and_then(Value::as_str)
+            .and_then(|s| BASE64.decode(s.as_bytes()).ok())
+            .ok_or_else(missing)
+    };
+    match kind {
+        AttachmentKind::Image => {
+            let image = v.get("image").ok_or_else(missing)?;
+            Ok(StoredAttachment::Image {
+                kind: image
+                    .get("image_type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                data: decode(image.get("image_bytes"))?,
+            })
+        }
+        AttachmentKind::File(index) => {
+            let files = v
+                .get("file_attachments")
+                .and_then(Value::as_array)
+                .ok_or_else(missing)?;
+            let file = files
+                .get(index)
+                .ok_or_else(|| CoreError::InvalidInput("Invalid file index".into()))?;
+            Ok(StoredAttachment::File {
+                name: file
+                    .get("file_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("attachment")
+                    .to_owned(),
+                data: decode(file.get("file_bytes"))?,
+            })
+        }
+    }
+}
 
 /// The stored JSON text of `fields`.
 pub fn to_json(fields: &Fields) -> String {
@@ -23,7 +130,18 @@ pub fn to_json(fields: &Fields) -> String {
             json!({ "image_type": image.kind, "image_bytes": BASE64.encode(&image.data) }),
         );
     }
+    if let Some(hash) = fields.reply_to() {
+        out.insert("reply_to".into(), Value::String(HEXLOWER.encode(hash)));
+    }
     Value::Object(out).to_string()
+}
+
+/// The message a received one replies to, if it names one (a 32-byte hash).
+pub fn reply_to_hash(fields: &Fields) -> Option<String> {
+    fields
+        .reply_to()
+        .filter(|h| h.len() == 32)
+        .map(|h| HEXLOWER.encode(h))
 }
 
 /// Which kinds of attachment a message carries: (image, audio, files).
@@ -59,5 +177,43 @@ mod tests {
         assert_eq!(v["image"]["image_bytes"], "aW1n");
         assert_eq!(flags(&f), (true, false, true));
         assert_eq!(to_json(&Fields::new()), "{}");
+    }
+
+    #[test]
+    fn outbound_fields_survive_the_stored_json() {
+        let attachments = Attachments {
+            files: vec![FileAttachment {
+                name: "a.bin".into(),
+                data: vec![0, 1, 255],
+            }],
+            image: Some(Image {
+                kind: "png".into(),
+                data: b"img".to_vec(),
+            }),
+        };
+        let f = outbound(&attachments, Some(&[7; 32]));
+        let text = to_json(&f);
+        assert_eq!(from_json(&text), Some(f.clone()));
+        assert_eq!(reply_to_hash(&f), Some("07".repeat(32)));
+        assert_eq!(from_json(r#"{"other": 1}"#), None);
+        assert_eq!(
+            attachment(&text, AttachmentKind::File(0)).unwrap(),
+            StoredAttachment::File {
+                name: "a.bin".into(),
+                data: vec![0, 1, 255]
+            }
+        );
+        assert!(matches!(
+            attachment(&text, AttachmentKind::File(1)),
+            Err(CoreError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            attachment(&text, AttachmentKind::Image),
+            Ok(StoredAttachment::Image { .. })
+        ));
+        assert!(matches!(
+            attachment("{}", AttachmentKind::Image),
+            Err(CoreError::NotFound(_))
+        ));
     }
 }

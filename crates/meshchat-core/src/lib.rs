@@ -14,6 +14,7 @@
 //! Does not own: HTTP, TLS or JSON (`meshchat-web`), the runtime, logging or
 //! the command line (`meshchatx`), SQL (`meshchat-store`).
 
+pub mod attachments;
 pub mod auth;
 mod context;
 mod error;

@@ -33,6 +33,7 @@ use meshchat_core::Node;
 
 pub use auth::{Auth, AuthConfig};
 pub use error::{ApiError, ErrorKind};
+pub use messaging::SEND_MAX_BODY_BYTES;
 pub use middleware::MAX_BODY_BYTES;
 pub use serve::serve;
 pub use tls::TlsError;

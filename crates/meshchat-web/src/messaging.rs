@@ -5,6 +5,7 @@
 //! only call `meshchat-core`'s [`IdentityContext`]; the JSON shapes live in
 //! `messaging/json.rs`, the pushes over `/ws` in [`push_json`].
 
+mod attachments;
 mod contacts;
 mod json;
 mod lxmf;
@@ -21,11 +22,16 @@ use crate::routes::Routes;
 
 pub(crate) use contacts::patch_config;
 pub(crate) use json::push_json;
+pub use lxmf::SEND_MAX_BODY_BYTES;
 
 /// The routes of this module (the config `PATCH` is added beside the `GET`).
 pub(crate) fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/lxmf-messages/send", lxmf::send)
+        .get(
+            "/api/v1/lxmf-messages/attachment/{message_hash}/{attachment_type}",
+            lxmf::attachment,
+        )
         .get(
             "/api/v1/lxmf-messages/conversation/{destination_hash}",
             lxmf::conversation,

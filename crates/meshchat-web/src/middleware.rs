@@ -9,9 +9,20 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ErrorKind};
 
-/// The largest request body any route accepts. Uploads that need more will
-/// get their own, streamed, cap.
+/// The largest request body a route accepts, but for the one route with its
+/// own cap ([`body_cap`]).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The body cap of a request: [`crate::messaging::SEND_MAX_BODY_BYTES`] for
+/// `POST /api/v1/lxmf-messages/send` (attachments in base64), 1 MiB for
+/// everything else.
+pub fn body_cap(method: &axum::http::Method, path: &str) -> usize {
+    if method == axum::http::Method::POST && path == "/api/v1/lxmf-messages/send" {
+        crate::messaging::SEND_MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 
 /// The reference's default policy (observed), which its web UI is built for:
 /// its map tiles, geocoder and the WebSocket on loopback.
@@ -43,7 +54,7 @@ pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&res) {
-        res = too_large();
+        res = too_large(MAX_BODY_BYTES);
     }
     let headers = res.headers_mut();
     for (name, value) in HEADERS {
@@ -66,16 +77,17 @@ pub async fn cap_body(req: Request<Body>, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let cap = body_cap(req.method(), req.uri().path());
     match declared {
-        Some(n) if n > MAX_BODY_BYTES as u64 => too_large(),
+        Some(n) if n > cap as u64 => too_large(cap),
         _ => next.run(req).await,
     }
 }
 
-fn too_large() -> Response {
+fn too_large(cap: usize) -> Response {
     ApiError::new(
         ErrorKind::PayloadTooLarge,
-        format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+        format!("Request body is larger than {cap} bytes"),
     )
     .into_response()
 }

@@ -309,6 +309,12 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Live interface counters",
     ),
     (
+        "GET",
+        "/api/v1/lxmf-messages/attachment/{message_hash}/{attachment_type}",
+        "messages",
+        "Download a message's image or file (?file_index=)",
+    ),
+    (
         "DELETE",
         "/api/v1/lxmf-messages/conversation/{destination_hash}",
         "messages",
@@ -324,7 +330,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "POST",
         "/api/v1/lxmf-messages/send",
         "messages",
-        "Send an LXMF message",
+        "Send an LXMF message (files, image, reply-to; body up to 9 MiB)",
     ),
     (
         "DELETE",

@@ -61,10 +61,12 @@ export interface LxmfMessage {
   updated_at?: string
 }
 
-/** The attachments in a message's `fields` (bytes in base64). */
+/** The attachments in a message's `fields`: names and sizes; the bytes
+ * (`null` here) come from `/api/v1/lxmf-messages/attachment/...`. */
 export interface MessageFields {
-  image?: { image_type: string; image_bytes: string }
-  file_attachments?: { file_name: string; file_bytes: string }[]
+  image?: { image_type: string; image_size?: number; image_bytes?: string | null }
+  file_attachments?: { file_name: string; file_size?: number; file_bytes?: string | null }[]
+  reply_to?: string
   [k: string]: unknown
 }
 

@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { getJson, query, sendJson, type Conversation, type LxmfMessage } from '../lib/api'
+import type { FileField, ImageField } from '../lib/attachments'
 import { notifyIncoming } from '../lib/notify'
 import { useStatusStore } from './status'
 
@@ -192,8 +193,19 @@ export const useMessagesStore = defineStore('messages', () => {
     if (peerOf(m) === current.value) messages.value = upsert(messages.value, m)
   }
 
-  async function send(peer: string, content: string, method: SendMethod): Promise<LxmfMessage> {
-    const body: Record<string, unknown> = { lxmf_message: { destination_hash: peer, content, title: '' } }
+  async function send(
+    peer: string,
+    content: string,
+    method: SendMethod,
+    extra: { files?: FileField[]; image?: ImageField | null; replyTo?: string | null } = {},
+  ): Promise<LxmfMessage> {
+    const lxmf: Record<string, unknown> = { destination_hash: peer, content, title: '' }
+    const fields: Record<string, unknown> = {}
+    if (extra.files?.length) fields.file_attachments = extra.files
+    if (extra.image) fields.image = extra.image
+    if (Object.keys(fields).length) lxmf.fields = fields
+    if (extra.replyTo) lxmf.reply_to_hash = extra.replyTo
+    const body: Record<string, unknown> = { lxmf_message: lxmf }
     if (method !== 'auto') body.delivery_method = method
     const res = await sendJson<{ lxmf_message: LxmfMessage }>('POST', '/api/v1/lxmf-messages/send', body)
     apply(res.lxmf_message)

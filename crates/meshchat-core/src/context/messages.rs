@@ -12,6 +12,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::IdentityContext;
 use super::announces::display_name_of;
+use crate::attachments::{AttachmentKind, Attachments, StoredAttachment};
 use crate::error::CoreError;
 use crate::events::CoreEvent;
 use crate::fields_json;
@@ -23,6 +24,11 @@ pub struct OutboundRequest {
     pub title: String,
     pub content: String,
     pub method: Method,
+    /// Files and an image; checked against the limits in
+    /// [`crate::attachments`] before anything is stored.
+    pub attachments: Attachments,
+    /// The hash (64 hex digits) of the message this one answers.
+    pub reply_to_hash: Option<String>,
 }
 
 /// A conversation row with the peer's announced name.
@@ -64,6 +70,11 @@ impl IdentityContext {
     /// identity is unknown (no announce heard) is refused before anything
     /// is stored.
     pub async fn send(&self, req: OutboundRequest) -> Result<Message, CoreError> {
+        req.attachments.validate()?;
+        let reply_to = match &req.reply_to_hash {
+            Some(h) => Some(message_id(&h.to_ascii_lowercase())?.0),
+            None => None,
+        };
         // As the reference does: nothing is stored for a recipient we could
         // not encrypt to.
         let known = self
@@ -77,13 +88,15 @@ impl IdentityContext {
         }
         let me = self.inner.lxmf_delivery;
         let timestamp = rns_net::now();
-        let message = lxmf::Message::new(
+        let mut message = lxmf::Message::new(
             req.destination_hash,
             me,
             timestamp,
             req.title.clone(),
             req.content.clone(),
         );
+        message.fields = fields_json::outbound(&req.attachments, reply_to.as_ref());
+        let (has_image, has_audio, has_files) = fields_json::flags(&message.fields);
         // The hash covers destination, source and payload, not the
         // signature: the router's copy gets the same one.
         let hash = message
@@ -101,7 +114,11 @@ impl IdentityContext {
             method: Some(method_name(req.method).into()),
             title: req.title,
             content: req.content,
-            fields: "{}".into(),
+            fields: fields_json::to_json(&message.fields),
+            has_image,
+            has_audio,
+            has_files,
+            reply_to_hash: fields_json::reply_to_hash(&message.fields),
             timestamp,
             ..Message::default()
         };
@@ -167,23 +184,29 @@ impl IdentityContext {
                 row.state
             )));
         }
-        let fields_empty = serde_json::from_str::<serde_json::Value>(&row.fields)
-            .ok()
-            .and_then(|v| v.as_object().map(serde_json::Map::is_empty))
-            .unwrap_or(true);
-        if !fields_empty {
-            return Err(CoreError::InvalidInput(
-                "Resending messages with attachments is not supported yet".into(),
-            ));
-        }
         let destination = super::parse_destination_hash(&row.destination_hash)?;
-        let message = lxmf::Message::new(
+        let mut message = lxmf::Message::new(
             destination,
             self.inner.lxmf_delivery,
             row.timestamp,
             row.title.clone(),
             row.content.clone(),
         );
+        // The same fields in the same order give the same hash; a row whose
+        // fields we cannot rebuild exactly is not resent as another message.
+        let rebuilt = fields_json::from_json(&row.fields);
+        message.fields = rebuilt.unwrap_or_default();
+        let same = message
+            .clone()
+            .sign(&self.inner.identity)
+            .message_id()
+            .to_hex()
+            == hash;
+        if !same {
+            return Err(CoreError::InvalidInput(
+                "This message's fields cannot be rebuilt to resend it".into(),
+            ));
+        }
         let method = match row.method.as_deref() {
             Some("opportunistic") => Method::Opportunistic,
             Some("propagated") => Method::Propagated,
@@ -208,6 +231,21 @@ impl IdentityContext {
         self.store(move |s| s.message(&h))
             .await?
             .ok_or_else(|| CoreError::NotFound("Message not found".into()))
+    }
+
+    /// One attachment of a stored message of this identity: its image, or
+    /// the file at an index. `NotFound` for an unknown message or a
+    /// message without that attachment, `InvalidInput` for a file index
+    /// past the end (as the reference answers).
+    pub async fn attachment(
+        &self,
+        hash: String,
+        kind: AttachmentKind,
+    ) -> Result<StoredAttachment, CoreError> {
+        let Some(row) = self.store(move |s| s.message(&hash)).await? else {
+            return Err(CoreError::NotFound("Message not found".into()));
+        };
+        fields_json::attachment(&row.fields, kind)
     }
 
     /// A page of a conversation, newest first: `limit` messages older than
@@ -320,6 +358,7 @@ impl IdentityContext {
             title: String::from_utf8_lossy(&m.title).into_owned(),
             content: String::from_utf8_lossy(&m.content).into_owned(),
             fields: fields_json::to_json(&m.fields),
+            reply_to_hash: fields_json::reply_to_hash(&m.fields),
             has_image,
             has_audio,
             has_files,

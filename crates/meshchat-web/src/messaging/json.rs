@@ -13,6 +13,7 @@ pub(crate) fn message(m: &Message) -> Value {
     let fields = serde_json::from_str::<Value>(&m.fields)
         .ok()
         .filter(Value::is_object)
+        .map(super::attachments::for_api)
         .unwrap_or_else(|| json!({}));
     json!({
         "id": m.id,

@@ -2,12 +2,15 @@
 //! `/api/v1/lxmf-messages/*` and `/api/v1/lxmf/conversations*`.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use meshchat_core::attachments::{AttachmentKind, StoredAttachment};
 use meshchat_core::{ConversationQuery, Method, OutboundRequest};
 use serde_json::{Value, json};
+
+use super::attachments::{content_disposition, image_content_type, parse_fields};
 
 use super::{
     Params, context, core_error, destination, json, json_body, ok_message, param_i64, param_str,
@@ -19,15 +22,31 @@ use crate::error::{ApiError, ErrorKind};
 /// Messages per conversation page when the client names no limit.
 const DEFAULT_PAGE: u32 = 100;
 
+/// The largest body `POST /api/v1/lxmf-messages/send` takes: the
+/// attachment limit in base64 (4/3) plus room for the text and the JSON.
+pub const SEND_MAX_BODY_BYTES: usize =
+    meshchat_core::attachments::MAX_ATTACHMENT_BYTES / 3 * 4 + 1024 * 1024;
+
 /// `POST /api/v1/lxmf-messages/send`:
 /// `{"delivery_method"?: "direct"|"opportunistic"|"propagated",
-///   "lxmf_message": {"destination_hash", "content", "title"?}}` →
-/// `{"lxmf_message": {...}}`, stored before the answer.
+///   "lxmf_message": {"destination_hash", "content", "title"?,
+///     "reply_to_hash"?, "fields"?: {"file_attachments"?: [{"file_name",
+///     "file_bytes" (base64)}], "image"?: {"image_type"?, "image_bytes"}}}}`
+/// → `{"lxmf_message": {...}}`, stored before the answer. The body may be
+/// up to [`SEND_MAX_BODY_BYTES`] (every other route: 1 MiB).
 pub(crate) async fn send(
     State(state): State<AppState>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let ctx = context(&state.node)?;
+    let body = axum::body::to_bytes(body, SEND_MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorKind::PayloadTooLarge,
+                format!("Request body is larger than {SEND_MAX_BODY_BYTES} bytes"),
+            )
+        })?;
     let body = json_body(&body)?;
     let bad = |m: &str| ApiError::new(ErrorKind::BadRequest, m);
     let Some(Value::Object(msg)) = body.get("lxmf_message") else {
@@ -40,12 +59,13 @@ pub(crate) async fn send(
     };
     let content = text("content")?;
     let title = text("title")?;
-    if msg
-        .get("fields")
-        .is_some_and(|f| f.as_object().is_none_or(|o| !o.is_empty()))
-    {
-        return Err(bad("attachments and other fields are not supported yet"));
-    }
+    let attachments = parse_fields(msg.get("fields"))?;
+    let reply_to_hash = match msg.get("reply_to_hash") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(h)) if h.is_empty() => None,
+        Some(Value::String(h)) => Some(message_hash(h)?),
+        Some(_) => return Err(bad("reply_to_hash must be a string")),
+    };
     let hash = msg
         .get("destination_hash")
         .and_then(Value::as_str)
@@ -64,6 +84,8 @@ pub(crate) async fn send(
             title,
             content,
             method,
+            attachments,
+            reply_to_hash,
         })
         .await
         .map_err(|e| match e {
@@ -150,6 +172,46 @@ pub(crate) async fn resend(
         e => core_error(e),
     })?;
     Ok(Json(json!({ "lxmf_message": json::message(&row) })))
+}
+
+/// `GET /api/v1/lxmf-messages/attachment/{message_hash}/{attachment_type}`
+/// `?file_index=`: a stored message's `image` (`Content-Type: image/<type>`)
+/// or the `file` at `file_index` (`application/octet-stream` with a
+/// `Content-Disposition` naming it), as the reference serves them. 404 for an
+/// unknown message or attachment, 400 for a file index past the end. The
+/// active identity's messages only: its context reads its own database.
+pub(crate) async fn attachment(
+    State(state): State<AppState>,
+    Path((hash, kind)): Path<(String, String)>,
+    Query(p): Query<Params>,
+) -> Result<Response, ApiError> {
+    let ctx = context(&state.node)?;
+    let not_found = |m: &str| ApiError::new(ErrorKind::NotFound, m);
+    let hash = message_hash(&hash).map_err(|_| not_found("Message not found"))?;
+    let kind = match kind.as_str() {
+        "image" => AttachmentKind::Image,
+        "file" => match p.get("file_index").map(|v| v.trim().parse::<i64>()) {
+            Some(Ok(i)) => AttachmentKind::File(
+                usize::try_from(i)
+                    .map_err(|_| ApiError::new(ErrorKind::BadRequest, "Invalid file index"))?,
+            ),
+            _ => return Err(not_found("Attachment not found")),
+        },
+        _ => return Err(not_found("Attachment not found")),
+    };
+    match ctx.attachment(hash, kind).await.map_err(core_error)? {
+        StoredAttachment::Image { kind, data } => {
+            Ok(([(header::CONTENT_TYPE, image_content_type(&kind))], data).into_response())
+        }
+        StoredAttachment::File { name, data } => Ok((
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+                (header::CONTENT_DISPOSITION, content_disposition(&name)),
+            ],
+            data,
+        )
+            .into_response()),
+    }
 }
 
 fn message_hash(hash: &str) -> Result<String, ApiError> {

@@ -86,8 +86,12 @@ describe('MessageItem', () => {
     const bar = wrapper.get('progress')
     expect(bar.attributes('aria-label')).toBe('Transfer progress')
     expect(bar.attributes('value')).toBe('40')
-    await wrapper.get('button').trigger('click')
+    const cancel = wrapper.findAll('button').find((b) => b.text() === 'Cancel')!
+    await cancel.trigger('click')
     expect(wrapper.emitted('cancel')?.[0]).toEqual([msg(1).hash])
+    const reply = wrapper.findAll('button').find((b) => b.text() === 'Reply')!
+    await reply.trigger('click')
+    expect(wrapper.emitted('reply')?.[0]?.[0]).toMatchObject({ hash: msg(1).hash })
   })
 
   it('offers retry for a failed message and hides the bar of a delivered short one', async () => {
@@ -110,14 +114,17 @@ describe('MessageItem', () => {
       is_incoming: true,
       reply_to_hash: msg(1).hash,
       fields: {
-        image: { image_type: 'png', image_bytes: 'iVBORw0KGgo=' },
-        file_attachments: [{ file_name: 'notes.txt', file_bytes: 'aGVsbG8=' }],
+        image: { image_type: 'png', image_size: 8, image_bytes: null },
+        file_attachments: [{ file_name: 'notes.txt', file_size: 5, file_bytes: null }],
       },
     })
     const { wrapper } = mountWith(MessageItem, { props: { message: m, replyTo: msg(1) } })
-    expect(wrapper.get('img').attributes('src')).toBe('data:image/png;base64,iVBORw0KGgo=')
+    expect(wrapper.get('img').attributes('src')).toBe(`/api/v1/lxmf-messages/attachment/${m.hash}/image`)
     expect(wrapper.get('img').attributes('alt')).toBe('Image attachment')
-    expect(wrapper.get('button').text()).toContain('Download notes.txt')
+    const link = wrapper.get('a[download]')
+    expect(link.text()).toContain('Download notes.txt (5 B)')
+    expect(link.attributes('href')).toBe(`/api/v1/lxmf-messages/attachment/${m.hash}/file?file_index=0`)
+    expect(link.attributes('download')).toBe('notes.txt')
     expect(wrapper.text()).toContain('In reply to: message 1')
     expect(wrapper.text()).not.toContain('Sending')
   })
@@ -142,6 +149,39 @@ describe('ChatView', () => {
     })
     expect((wrapper.get('#composer').element as HTMLTextAreaElement).value).toBe('')
     expect(useMessagesStore().messages.map((m) => m.content)).toEqual(['hello'])
+  })
+
+  it('attaches a file and replies to a message', async () => {
+    const calls = stubFetch({
+      '/api/v1/lxmf-messages/conversation/': { lxmf_messages: [msg(1, { content: 'question' })] },
+      '/api/v1/lxmf-messages/send': { lxmf_message: msg(9, { content: 'answer' }) },
+    })
+    const { wrapper } = mountWith(ChatView, { props: { peer: PEER, name: 'Peer' } })
+    await useMessagesStore().open(PEER)
+    await flushPromises()
+    const attach = wrapper.findAll('button').find((b) => b.text() === 'Attach files or an image')!
+    expect(attach.exists()).toBe(true)
+    const input = wrapper.get('#attach-input')
+    Object.defineProperty(input.element, 'files', { value: [new File(['hi'], 'a.txt')] })
+    await input.trigger('change')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 0))
+    await flushPromises()
+    expect(wrapper.text()).toContain('a.txt (2 B)')
+    // The message's reply button asks the composer to quote it.
+    const item = wrapper.findComponent(MessageItem)
+    expect(item.exists()).toBe(true)
+    item.vm.$emit('reply', msg(1, { content: 'question' }))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="reply-quote"]').text()).toContain('question')
+    await wrapper.get('#composer').setValue('answer')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const send = calls.find((c) => c.url === '/api/v1/lxmf-messages/send')!
+    const body = JSON.parse(String(send.init!.body))
+    expect(body.lxmf_message.fields).toEqual({ file_attachments: [{ file_name: 'a.txt', file_bytes: 'aGk=' }] })
+    expect(body.lxmf_message.reply_to_hash).toBe(msg(1).hash)
+    expect(wrapper.text()).not.toContain('a.txt (2 B)')
   })
 })
 
