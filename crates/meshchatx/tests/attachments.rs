@@ -13,40 +13,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Running, start_with_rns};
+use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
 use data_encoding::{BASE64, HEXLOWER};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn rns_dir(dir: &Path, port: u16) -> std::path::PathBuf {
-    let rns = dir.join("rns");
-    std::fs::create_dir_all(&rns).unwrap();
-    std::fs::write(
-        rns.join("config"),
-        format!(
-            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
-             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
-             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
-             listen_port = {port}\n"
-        ),
-    )
-    .unwrap();
-    rns
-}
-
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn messages(app: &Running, peer: &str) -> Vec<Value> {
     let res = app.get(&format!(
@@ -112,7 +84,7 @@ fn files_images_and_replies_reach_a_python_peer_and_come_back_for_download() {
     let t0 = Instant::now();
     let tmp = TempDir::new("meshchatx-attachments");
     let port = free_port();
-    let rns = rns_dir(tmp.path(), port);
+    let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
     let app = start_with_rns(
         &rns,

@@ -17,34 +17,18 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Running, start_with_rns};
+use common::{Running, poll, start_with_rns, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
 
 /// Kill rounds, each after a random 0.4-2.4 s of traffic.
 const ROUNDS: u32 = 3;
-
-fn rns_dir(dir: &Path, port: u16) -> PathBuf {
-    let rns = dir.join("rns");
-    std::fs::create_dir_all(&rns).unwrap();
-    std::fs::write(
-        rns.join("config"),
-        format!(
-            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
-             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
-             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
-             listen_port = {port}\n"
-        ),
-    )
-    .unwrap();
-    rns
-}
 
 fn start(rns: &Path, storage: &Path) -> Running {
     let running = start_with_rns(
@@ -59,17 +43,6 @@ fn start(rns: &Path, storage: &Path) -> Running {
     );
     running.wait_ready();
     running
-}
-
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// A send through the API that tolerates the process dying mid-request:
@@ -138,7 +111,7 @@ fn accepted_and_proved_messages_survive_sigkill_at_random_moments() {
     let mut rng = Rng(seed);
     let tmp = TempDir::new("meshchatx-crash");
     let port = free_port();
-    let rns = rns_dir(tmp.path(), port);
+    let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
     let mut app = start(&rns, &storage);
     let ours = app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]

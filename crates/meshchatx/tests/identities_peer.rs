@@ -14,40 +14,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::ws::Ws;
-use common::{DEADLINE, Running, start_with_rns};
+use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn rns_dir(dir: &Path, port: u16) -> std::path::PathBuf {
-    let rns = dir.join("rns");
-    std::fs::create_dir_all(&rns).unwrap();
-    std::fs::write(
-        rns.join("config"),
-        format!(
-            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
-             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
-             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
-             listen_port = {port}\n"
-        ),
-    )
-    .unwrap();
-    rns
-}
-
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn contents(app: &Running, peer: &str) -> Vec<String> {
     let res = app.get(&format!(
@@ -89,7 +61,7 @@ fn send_from_peer(peer: &PyPeer, to: &str, content: &str) -> String {
 fn two_identities_receive_from_a_python_peer_at_once_and_never_see_each_others_data() {
     let tmp = TempDir::new("meshchatx-identities-peer");
     let port = free_port();
-    let rns = rns_dir(tmp.path(), port);
+    let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
     let app = start_with_rns(
         &rns,

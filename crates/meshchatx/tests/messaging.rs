@@ -14,32 +14,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Running, start_with_rns};
+use common::ws::Ws;
+use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-/// The binary's Reticulum config: a TCP server on 127.0.0.1:`port`, nothing else.
-fn rns_dir(dir: &Path, port: u16) -> std::path::PathBuf {
-    let rns = dir.join("rns");
-    std::fs::create_dir_all(&rns).unwrap();
-    std::fs::write(
-        rns.join("config"),
-        format!(
-            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
-             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
-             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
-             listen_port = {port}\n"
-        ),
-    )
-    .unwrap();
-    rns
-}
 
 fn start(rns: &Path, storage: &Path) -> Running {
     let running = start_with_rns(
@@ -48,17 +29,6 @@ fn start(rns: &Path, storage: &Path) -> Running {
     );
     running.wait_ready();
     running
-}
-
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn messages(app: &Running, peer: &str) -> Vec<Value> {
@@ -73,90 +43,12 @@ fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
     list.iter().find(|m| m[key] == value)
 }
 
-/// A `/ws` client on its own thread, keeping every message it is pushed.
-struct Ws {
-    got: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Ws {
-    fn connect(port: u16) -> Ws {
-        let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(
-            tcp,
-            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\n\
-             Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-        )
-        .unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            tcp.read_exact(&mut byte).unwrap();
-            head.push(byte[0]);
-        }
-        assert!(head.starts_with(b"HTTP/1.1 101"));
-        // Idle sockets are closed after 90 s: ping when nothing came for 20 s.
-        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&got);
-        std::thread::spawn(move || {
-            loop {
-                let mut h = [0u8; 2];
-                match tcp.read_exact(&mut h) {
-                    Ok(()) => {}
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        let ping = br#"{"type":"ping"}"#;
-                        let mut frame = vec![0x81, 0x80 | ping.len() as u8, 0, 0, 0, 0];
-                        frame.extend_from_slice(ping);
-                        if tcp.write_all(&frame).is_err() {
-                            return;
-                        }
-                        continue;
-                    }
-                    Err(_) => return,
-                }
-                let len = match h[1] & 0x7f {
-                    126 => {
-                        let mut l = [0u8; 2];
-                        tcp.read_exact(&mut l).unwrap();
-                        usize::from(u16::from_be_bytes(l))
-                    }
-                    127 => {
-                        let mut l = [0u8; 8];
-                        tcp.read_exact(&mut l).unwrap();
-                        usize::try_from(u64::from_be_bytes(l)).unwrap()
-                    }
-                    n => usize::from(n),
-                };
-                let mut payload = vec![0u8; len];
-                tcp.read_exact(&mut payload).unwrap();
-                if h[0] & 0x0f == 0x8 {
-                    return;
-                }
-                if let Ok(v) = serde_json::from_slice(&payload) {
-                    sink.lock().unwrap().push(v);
-                }
-            }
-        });
-        Ws { got }
-    }
-
-    fn find(&self, pred: impl Fn(&Value) -> bool) -> Option<Value> {
-        self.got.lock().unwrap().iter().find(|v| pred(v)).cloned()
-    }
-}
-
 #[test]
 fn messages_announces_and_blocks_against_a_python_lxmf_peer_survive_a_restart() {
     let t0 = Instant::now();
     let tmp = TempDir::new("meshchatx-messaging");
     let port = free_port();
-    let rns = rns_dir(tmp.path(), port);
+    let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
     let app = start(&rns, &storage);
     let config = app.get("/api/v1/config").json()["config"].clone();

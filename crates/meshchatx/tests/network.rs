@@ -11,27 +11,11 @@ mod common;
 
 use std::net::TcpStream;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{DEADLINE, Running, start_with_rns};
+use common::{Running, poll, start_with_rns, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn rns_dir(dir: &Path, port: u16) -> std::path::PathBuf {
-    let rns = dir.join("rns");
-    std::fs::create_dir_all(&rns).unwrap();
-    std::fs::write(
-        rns.join("config"),
-        format!(
-            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
-             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
-             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
-             listen_port = {port}\n"
-        ),
-    )
-    .unwrap();
-    rns
-}
 
 fn start(rns: &Path, storage: &Path) -> Running {
     let running = start_with_rns(
@@ -40,17 +24,6 @@ fn start(rns: &Path, storage: &Path) -> Running {
     );
     running.wait_ready();
     running
-}
-
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn text(res: &common::Response) -> String {
@@ -69,7 +42,7 @@ fn assert_error(res: &common::Response, status: u16, code: &str) {
 fn paths_ping_and_probe_against_a_python_peer() {
     let tmp = TempDir::new("net-paths");
     let port = free_port();
-    let app = start(&rns_dir(tmp.path(), port), &tmp.join("storage"));
+    let app = start(&tcp_server_rns_dir(tmp.path(), port), &tmp.join("storage"));
     let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
     peer.wait_online(1);
     let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
@@ -273,7 +246,7 @@ fn backups(rns: &Path) -> Vec<String> {
 fn interface_edits_are_saved_safely_and_applied_live() {
     let tmp = TempDir::new("net-ifaces");
     let port = free_port();
-    let rns = rns_dir(tmp.path(), port);
+    let rns = tcp_server_rns_dir(tmp.path(), port);
     let app = start(&rns, &tmp.join("storage"));
 
     let list = app.get("/api/v1/reticulum/interfaces").json();
@@ -513,7 +486,7 @@ fn interface_edits_are_saved_safely_and_applied_live() {
 fn propagation_and_notification_routes() {
     let tmp = TempDir::new("net-prop");
     let port = free_port();
-    let app = start(&rns_dir(tmp.path(), port), &tmp.join("storage"));
+    let app = start(&tcp_server_rns_dir(tmp.path(), port), &tmp.join("storage"));
 
     assert_eq!(
         app.get("/api/v1/lxmf/propagation-nodes").json(),

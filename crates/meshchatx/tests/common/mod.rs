@@ -46,6 +46,37 @@ pub fn loopback_rns_dir(dir: &Path) -> PathBuf {
     rns
 }
 
+/// A Reticulum config directory under `dir` (`rns/`) with one TCP server on
+/// 127.0.0.1:`port` for a Python peer to connect to, nothing else.
+pub fn tcp_server_rns_dir(dir: &Path, port: u16) -> PathBuf {
+    let rns = dir.join("rns");
+    std::fs::create_dir_all(&rns).unwrap();
+    std::fs::write(
+        rns.join("config"),
+        format!(
+            "[reticulum]\n  enable_transport = No\n  share_instance = No\n  \
+             panic_on_interface_error = No\n\n[interfaces]\n  [[Loopback TCP]]\n    \
+             type = TCPServerInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    \
+             listen_port = {port}\n"
+        ),
+    )
+    .unwrap();
+    rns
+}
+
+/// Calls `f` every 50 ms until it gives a value; fails the test after
+/// [`DEADLINE`], naming `what`.
+pub fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub struct Running {
     child: Child,
     pub port: u16,
