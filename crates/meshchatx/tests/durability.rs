@@ -132,8 +132,27 @@ fn accepted_and_proved_messages_survive_sigkill_at_random_moments() {
     for round in 0..=ROUNDS {
         // Both sides can address each other (again, after a restart).
         let headers = app.csrf_headers();
+        let warm_up = std::time::Instant::now();
         poll("our first accepted send", || {
+            if warm_up.elapsed() > Duration::from_secs(45) {
+                // Rarely seen on a loaded machine: say what both sides saw.
+                let lines = app.lines.lock().unwrap().clone();
+                eprintln!(
+                    "no send accepted after {:?}; app log:\n{}\npeer: {}\n{}",
+                    warm_up.elapsed(),
+                    lines[lines.len().saturating_sub(40)..].join("\n"),
+                    peer.call("status", json!({})),
+                    peer.stderr_tail()
+                );
+            }
             peer.call("lxmf_announce", json!({}));
+            // Also ask for a path: its answer carries the peer's announce
+            // too, should the announce itself not get through.
+            app.send_json(
+                "POST",
+                &format!("/api/v1/destination/{bob}/request-path"),
+                &json!({}),
+            );
             wait_until(Duration::from_secs(3), || {
                 n += 1;
                 try_send(app.port, &headers, &bob, &format!("warm-up {n}"))
