@@ -47,3 +47,20 @@ pub fn tcp_client(port: u16) -> ReticulumConfig {
         }),
     )
 }
+
+/// Two of our nodes joined over loopback TCP: (server, client), started.
+pub async fn tcp_pair() -> Result<(rns_net::ReticulumHandle, rns_net::ReticulumHandle), String> {
+    let server = rns_net::Reticulum::new(tcp_server(0))
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = server
+        .listen_addr("server")
+        .ok_or("no listen address")?
+        .port();
+    let client = rns_net::Reticulum::new(tcp_client(port))
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((server, client))
+}

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use rns_crypto::{OsRng, PrivateIdentity, RngCore};
-use rns_net::{Reticulum, ReticulumHandle};
+use rns_net::ReticulumHandle;
 use rns_proto::link::{LinkEvent, LinkId};
 use rns_proto::node::{DestinationSpec, Event};
 use rns_proto::resource::ResourceStatus;
@@ -93,18 +93,7 @@ pub fn ours(
     rounds: usize,
 ) -> Result<LinkResults, String> {
     rt.block_on(async {
-        let server = Reticulum::new(configs::tcp_server(0))
-            .start()
-            .await
-            .map_err(|e| e.to_string())?;
-        let port = server
-            .listen_addr("server")
-            .ok_or("no listen address")?
-            .port();
-        let client = Reticulum::new(configs::tcp_client(port))
-            .start()
-            .await
-            .map_err(|e| e.to_string())?;
+        let (server, client) = configs::tcp_pair().await?;
         let spec =
             DestinationSpec::single(PrivateIdentity::generate(&mut OsRng), "bench", &["link"])
                 .accepting_links();

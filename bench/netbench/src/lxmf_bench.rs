@@ -15,7 +15,6 @@ use lxmf::router::{RouterConfig, RouterEvent};
 use lxmf::stamp::{SearchOutcome, Workblock, random_start};
 use lxmf::{Fields, Message, MessageId, Method, State};
 use rns_crypto::{DestinationHash, OsRng, PrivateIdentity, RngCore};
-use rns_net::Reticulum;
 use tokio::sync::broadcast;
 
 use crate::configs;
@@ -110,18 +109,7 @@ pub fn ours(
     method: Method,
 ) -> Result<LxmfResults, String> {
     rt.block_on(async {
-        let server = Reticulum::new(configs::tcp_server(0))
-            .start()
-            .await
-            .map_err(|e| e.to_string())?;
-        let port = server
-            .listen_addr("server")
-            .ok_or("no listen address")?
-            .port();
-        let client = Reticulum::new(configs::tcp_client(port))
-            .start()
-            .await
-            .map_err(|e| e.to_string())?;
+        let (server, client) = configs::tcp_pair().await?;
         let config = RouterConfig {
             max_outbound: count + 64,
             // Kept so a state asked for after the event stream lagged is

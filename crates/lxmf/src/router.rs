@@ -424,11 +424,16 @@ impl Outbound {
 #[derive(Debug, Clone)]
 pub(crate) struct OutLink {
     pub(crate) link: Option<LinkId>,
-    pub(crate) established: bool,
     pub(crate) opened_at: f64,
     pub(crate) last_used: f64,
-    /// Seconds the link took to come up, once it has.
+    /// Seconds the link took to come up; `None` until it has.
     pub(crate) setup_time: Option<f64>,
+}
+
+impl OutLink {
+    pub(crate) fn established(&self) -> bool {
+        self.setup_time.is_some()
+    }
 }
 
 /// The router core. See the module docs.
@@ -583,7 +588,7 @@ impl Router {
             .filter(|m| m.stage == Stage::Queued)
             .map(|m| m.next_attempt);
         let links = self.links.values().map(|l| {
-            if l.established {
+            if l.established() {
                 l.last_used + self.config.link_idle_timeout
             } else {
                 l.opened_at + self.config.link_establishment_timeout

@@ -177,7 +177,7 @@ impl Router {
         dest: DestinationHash,
         compress: bool,
     ) {
-        let link = self.links.get(&dest).map(|l| (l.link, l.established));
+        let link = self.links.get(&dest).map(|l| (l.link, l.established()));
         match link {
             Some((Some(link), true)) => self.send_on_link(now, id, link, compress),
             Some(_) => self.set_stage(&id, Stage::AwaitLink),
@@ -186,7 +186,6 @@ impl Router {
                     dest,
                     OutLink {
                         link: None,
-                        established: false,
                         opened_at: now,
                         last_used: now,
                         setup_time: None,
@@ -515,7 +514,6 @@ impl Router {
         else {
             return;
         };
-        l.established = true;
         l.last_used = now;
         l.setup_time = Some(now - l.opened_at);
         let dest = *dest;
@@ -733,7 +731,7 @@ impl Router {
     pub(crate) fn expire_links(&mut self, now: f64) {
         // A link with messages in flight is in use.
         for (dest, l) in self.links.iter_mut() {
-            if l.established && self.outbound.values().any(|m| m.target() == *dest) {
+            if l.established() && self.outbound.values().any(|m| m.target() == *dest) {
                 l.last_used = l.last_used.max(now);
             }
         }
@@ -743,13 +741,13 @@ impl Router {
             .links
             .iter()
             .filter(|(_, l)| {
-                if l.established {
+                if l.established() {
                     now >= l.last_used + idle
                 } else {
                     now >= l.opened_at + setup
                 }
             })
-            .map(|(d, l)| (*d, l.link, l.established))
+            .map(|(d, l)| (*d, l.link, l.established()))
             .collect();
         for (dest, link, established) in expired {
             if let Some(link) = link {

@@ -41,12 +41,11 @@ pub(crate) async fn delivery_diagnostics(
     };
     let (announces, _) = ctx.announces(query).await.map_err(core_error)?;
     let announce = announces.first().map(|v| &v.announce);
-    let path = node.path(peer).await.map_err(core_error)?;
     let node_hash = ctx.preferred_propagation_node().await.map_err(core_error)?;
-    let node_path = match node_hash {
-        Some(h) => node.path(h).await.map_err(core_error)?,
-        None => None,
-    };
+    // One read of the table for both destinations (a lookup builds it whole).
+    let table = node.path_table().await.map_err(core_error)?;
+    let path = table.iter().find(|p| p.destination == peer);
+    let node_path = node_hash.and_then(|h| table.iter().find(|p| p.destination == h));
 
     let failure_hint = if announce.is_none() {
         Some(
@@ -57,7 +56,7 @@ pub(crate) async fn delivery_diagnostics(
     } else {
         None
     };
-    let mut node_facts = path_facts(node_path.as_ref());
+    let mut node_facts = path_facts(node_path);
     if let Value::Object(m) = &mut node_facts {
         m.insert("configured".into(), json!(node_hash.is_some()));
         m.insert(
@@ -85,7 +84,7 @@ pub(crate) async fn delivery_diagnostics(
             "stamp_cost": announce.and_then(|a| stamp_cost_of(a.announce.app_data.as_deref())),
             "outbound_ticket_expiry": null,
         },
-        "path": path_facts(path.as_ref()),
+        "path": path_facts(path),
         "propagation_node": node_facts,
         "recall": { "identity_known": announce.is_some() },
         "delivery_prefs": {
