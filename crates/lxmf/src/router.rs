@@ -117,7 +117,8 @@ pub struct RouterConfig {
     pub fast_link_packet_window: usize,
     /// Prove a received message only once the application has stored it
     /// ([`LxmfRouter::ack_stored`](crate::driver::LxmfRouter::ack_stored)),
-    /// so a sender never takes as delivered what a crash here could lose.
+    /// so a sender never takes as delivered what a crash here could lose
+    /// (packets, link packets and messages carried as resources alike).
     /// Off by default: the reference proves on arrival, and an application
     /// that never acknowledges would leave its senders retrying.
     pub prove_when_stored: bool,

@@ -715,8 +715,8 @@ fn link_drop_mid_resource_retries_the_same_message() {
 
 /// With `prove_when_stored` the reference's message is proved only once we
 /// say it is stored: until then Python's state stays short of delivered;
-/// after `ack_stored` its proof arrives, for a single packet and for a link
-/// packet alike.
+/// after `ack_stored` its proof arrives, for a single packet, a link packet
+/// and a message too large for a packet (carried as a resource) alike.
 #[test]
 fn proofs_wait_until_the_application_stored_the_message() {
     let config = RouterConfig {
@@ -725,9 +725,11 @@ fn proofs_wait_until_the_application_stored_the_message() {
     };
     let Pair { py, ours, .. } = &pair("lxmf-ack", Topology::DirectTcp, config, None, None);
     introduce(ours, py);
+    let large = format!("held resource {}", "r".repeat(3000));
     for (content, method) in [
         ("held opportunistic", "opportunistic"),
         ("held direct", "direct"),
+        (large.as_str(), "direct"),
     ] {
         let h = py_send(py, ours.me, content, method, None);
         let r = ours.wait_received(content.as_bytes());

@@ -36,6 +36,10 @@
 //!   receives RCL before any request reports `Rejected`, after one `Cancelled`.
 //! - **Proofs.** A proof that does not match is dropped, not fatal: only the
 //!   right proof, or a timeout, concludes an outgoing resource.
+//! - **Proving later.** With [`ResourceProving::App`] the proof of a plain
+//!   resource's last segment is held until the application calls
+//!   `prove_resource` (earlier segments are proved at once: the sender only
+//!   advertises the next one after that proof).
 //! - **Progress.** Reported once per request round at most, and only when it
 //!   has advanced by 1 % of the total since the last report.
 
@@ -116,11 +120,29 @@ impl Default for ResourceLimits {
     }
 }
 
-/// A link's resource policy: what it accepts, and how much.
+/// When a received resource is proved to its sender (the proof is what
+/// tells the sender the transfer is complete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResourceProving {
+    /// As soon as it is assembled and verified, as the reference does.
+    #[default]
+    OnArrival,
+    /// Plain resources wait for `prove_resource`, so an application can first
+    /// make the data durable; at most [`MAX_HELD_RESOURCE_PROOFS`] wait per
+    /// link (past that the oldest is forgotten, and its sender, never
+    /// proved, sends again). Requests and responses are proved on arrival.
+    App,
+}
+
+/// Resource proofs one link holds for the application at most.
+pub const MAX_HELD_RESOURCE_PROOFS: usize = 16;
+
+/// A link's resource policy: what it accepts, how much, and when it proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ResourcePolicy {
     pub strategy: ResourceStrategy,
     pub limits: ResourceLimits,
+    pub proving: ResourceProving,
 }
 
 /// How a resource ended.
@@ -167,6 +189,8 @@ pub enum ResourceError {
     HashmapCollisions,
     #[error("no resource {0} on this link")]
     Unknown(ResourceHash),
+    #[error("no proof of resource {0} is held on this link")]
+    NoHeldProof(ResourceHash),
 }
 
 /// What kind of payload a resource carries, and so where it is delivered.

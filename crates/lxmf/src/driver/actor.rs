@@ -10,7 +10,7 @@ use std::time::Duration;
 use rns_crypto::{DestinationHash, PublicIdentity};
 use rns_net::{NetError, ReticulumHandle, now};
 use rns_proto::node::{DestinationSpec, Event, LinkEvent, LinkId, NodeError, ProofStrategy};
-use rns_proto::resource::ResourceStatus;
+use rns_proto::resource::{ResourceProving, ResourceStatus};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
@@ -418,6 +418,12 @@ impl Actor {
                 let locals: HashSet<DestinationHash> =
                     self.router.local_destinations().copied().collect();
                 let limit = self.router.config().delivery_limit_kb.saturating_mul(1000);
+                // A message carried as a resource is proved once stored too.
+                let proving = if self.router.config().prove_when_stored {
+                    ResourceProving::App
+                } else {
+                    ResourceProving::OnArrival
+                };
                 let info = self
                     .net
                     .with_node(move |n, _| {
@@ -430,6 +436,7 @@ impl Actor {
                             let mut policy = n.default_resource_policy();
                             policy.limits.max_incoming_size =
                                 policy.limits.max_incoming_size.min(limit);
+                            policy.proving = proving;
                             let _ = n.set_link_resource_policy(&link_id, policy);
                         }
                         info
@@ -464,12 +471,22 @@ impl Actor {
                 self.settle_proof(accepted, HeldProof { target, arrived: t })
                     .await;
             }
-            LinkEvent::ResourceReceived { link_id, data, .. }
-                if self.inbound_links.contains(&link_id) =>
-            {
+            LinkEvent::ResourceReceived {
+                link_id,
+                hash,
+                data,
+                ..
+            } if self.inbound_links.contains(&link_id) => {
                 let source = self.source_identity(source_of(&data), Some(link_id)).await;
-                self.router
-                    .handle_inbound(t, &data, Method::Direct, source.as_ref());
+                let accepted =
+                    self.router
+                        .handle_inbound(t, &data, Method::Direct, source.as_ref());
+                let target = ProofTarget::Resource {
+                    link: link_id,
+                    hash,
+                };
+                self.settle_proof(accepted, HeldProof { target, arrived: t })
+                    .await;
             }
             LinkEvent::Data { link_id, data, .. } => {
                 self.router.handle_link_data(t, &link_id, &data);

@@ -5,14 +5,16 @@
 //! prove by hand (`ProofStrategy::App`): a message the router accepts waits
 //! here until [`LxmfRouter::ack_stored`](super::LxmfRouter::ack_stored);
 //! anything else (a duplicate, a message dropped as malformed or not for
-//! us) is proved at once, as the reference proves every packet. Resources
-//! are still proved by the transfer itself, on arrival.
+//! us) is proved at once, as the reference proves every packet. A message
+//! carried as a resource is held the same way: its links prove resources
+//! by hand (`ResourceProving::App`).
 
 use std::collections::{HashMap, VecDeque};
 
 use rns_crypto::{DestinationHash, PacketHash};
 use rns_net::ReticulumHandle;
 use rns_proto::node::{InterfaceId, LinkId};
+use rns_proto::resource::ResourceHash;
 
 use crate::message::MessageId;
 
@@ -44,6 +46,8 @@ pub(super) enum ProofTarget {
         link: LinkId,
         packet_hash: PacketHash,
     },
+    /// A resource on a link to one of them (its last segment's proof).
+    Resource { link: LinkId, hash: ResourceHash },
 }
 
 /// Proofs waiting for their messages to be stored.
@@ -94,6 +98,9 @@ pub(super) async fn prove(net: &ReticulumHandle, held: HeldProof) {
                     interface,
                 } => n.prove_packet(from, &destination, &packet_hash, interface),
                 ProofTarget::Link { link, packet_hash } => n.link_prove(from, &link, &packet_hash),
+                // No answer hold: the sender waits for this proof with seconds
+                // of grace, and it is registered before the last part leaves.
+                ProofTarget::Resource { link, hash } => n.prove_resource(now, &link, &hash),
             }
         })
         .await;

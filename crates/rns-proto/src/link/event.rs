@@ -157,7 +157,8 @@ pub enum LinkEvent {
         total: u64,
         incoming: bool,
     },
-    /// A resource arrived whole and verified (and was proved to the sender).
+    /// A resource arrived whole and verified, and was proved to the sender
+    /// (unless the policy holds its proof for `prove_resource`).
     ResourceReceived {
         link_id: LinkId,
         hash: ResourceHash,

@@ -18,8 +18,8 @@ use rns_wire::resource::{Advertisement, ResourceHash, prepend_metadata};
 use super::event::Discard;
 use super::{Link, LinkAction, LinkError, LinkEvent, RequestFailure};
 use crate::resource::{
-    Emit, FailReason, LinkParams, Outgoing, Payload, ResourceError, ResourcePolicy, ResourceStatus,
-    Transfer, Window, part_size,
+    Emit, FailReason, LinkParams, MAX_HELD_RESOURCE_PROOFS, Outgoing, Payload, ResourceError,
+    ResourcePolicy, ResourceStatus, Transfer, Window, part_size,
 };
 
 /// The rtt assumed before the handshake measured one.
@@ -45,6 +45,9 @@ pub(super) struct Resources {
     /// The window the next incoming resource starts with.
     last_window: Window,
     recent: VecDeque<ResourceHash>,
+    /// Proofs of received resources waiting for the application
+    /// (`ResourceProving::App`), oldest first: (original hash, proof).
+    held_proofs: VecDeque<(ResourceHash, Vec<u8>)>,
 }
 
 impl Resources {
@@ -60,6 +63,15 @@ impl Resources {
             self.recent.pop_front();
         }
         self.recent.push_back(hash);
+    }
+
+    /// Keeps a proof for `prove_resource`; past the cap the oldest is
+    /// forgotten (never sent: its data may not have been kept).
+    fn hold_proof(&mut self, hash: ResourceHash, proof: Vec<u8>) {
+        if self.held_proofs.len() >= MAX_HELD_RESOURCE_PROOFS {
+            self.held_proofs.pop_front();
+        }
+        self.held_proofs.push_back((hash, proof));
     }
 }
 
@@ -123,6 +135,26 @@ impl Link {
             out,
             rng,
         )
+    }
+
+    /// Sends the proof of a received resource that was held for the
+    /// application (`ResourceProving::App`): the sender then concludes it
+    /// complete.
+    pub fn prove_resource(
+        &mut self,
+        now: f64,
+        hash: &ResourceHash,
+        out: &mut Vec<LinkAction>,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<(), LinkError> {
+        let held = &mut self.resources.held_proofs;
+        let (_, proof) = held
+            .iter()
+            .position(|(h, _)| h == hash)
+            .and_then(|i| held.remove(i))
+            .ok_or(ResourceError::NoHeldProof(*hash))?;
+        self.emit(now, vec![Emit::Proof(proof)], out, rng);
+        Ok(())
     }
 
     /// Cancels a resource in either direction: the peer is told (ICL as the

@@ -60,6 +60,19 @@ impl Node {
         })
     }
 
+    /// Sends a received resource's proof held for the application
+    /// (`ResourceProving::App`).
+    pub fn prove_resource(
+        &mut self,
+        now: f64,
+        link: &LinkId,
+        hash: &ResourceHash,
+    ) -> Result<(), NodeError> {
+        self.with_link(now, link, |l, out, rng| {
+            l.prove_resource(now, hash, out, rng)
+        })
+    }
+
     /// Changes one link's resource policy.
     pub fn set_link_resource_policy(
         &mut self,

@@ -11,8 +11,8 @@ use super::super::event::Discard;
 use super::super::{Link, LinkAction, LinkEvent, RequestFailure};
 use super::Pending;
 use crate::resource::{
-    Delivered, FailReason, Incoming, MAX_INCOMING_RESOURCES, PartOutcome, Payload, Refusal,
-    ResourceHash, ResourceStatus, SegmentDone, Transfer,
+    Delivered, Emit, FailReason, Incoming, MAX_INCOMING_RESOURCES, PartOutcome, Payload, Refusal,
+    ResourceHash, ResourceProving, ResourceStatus, SegmentDone, Transfer,
 };
 
 impl Link {
@@ -223,6 +223,14 @@ impl Link {
         let (hash, window) = (transfer.current_hash(), transfer.window());
         let mut emits = Vec::new();
         let done = transfer.finish_segment(now, token, &params, &mut emits);
+        if let Ok(SegmentDone::Delivered(delivered)) = &done
+            && delivered.payload == Payload::Plain
+            && self.resources.policy.proving == ResourceProving::App
+            && let Some(i) = emits.iter().position(|e| matches!(e, Emit::Proof(_)))
+            && let Emit::Proof(proof) = emits.remove(i)
+        {
+            self.resources.hold_proof(delivered.original_hash, proof);
+        }
         if let Some(window) = window {
             self.resources.last_window = window;
         }
