@@ -29,6 +29,7 @@ use crate::events::{CoreEvent, EventSink};
 pub use announces::{AnnounceView, stamp_cost_of};
 pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
+pub(crate) use maintenance::archive_error;
 pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
 pub use organize::{MAX_BULK, MAX_FOLDER_NAME};

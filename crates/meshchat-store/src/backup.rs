@@ -26,7 +26,7 @@ pub const BACKUPS_DIR: &str = "database-backups";
 /// Where named snapshots go.
 pub const SNAPSHOTS_DIR: &str = "snapshots";
 /// Staging for backups and restores.
-const TMP_DIR: &str = "sqlite-tmp";
+pub const TMP_DIR: &str = "sqlite-tmp";
 /// Pre-migration backups kept (the reference keeps 5).
 pub const PRE_MIGRATE_KEEP: usize = 5;
 /// Pre-restore backups kept.
@@ -507,7 +507,7 @@ fn extract_archive(archive: &Path, identity_dir: &Path, dir: &Path) -> Result<Ve
 
 /// Refuses when `size` plus a margin (10 %, at least 64 MiB) exceeds the
 /// free space where it would be written.
-fn check_space(dir: &Path, size: u64) -> Result<()> {
+pub(crate) fn check_space(dir: &Path, size: u64) -> Result<()> {
     let need = size.saturating_add((size / 10).max(64 << 20));
     let free = free_bytes(dir)?;
     if need > free {
@@ -530,7 +530,7 @@ pub fn check_database_file(path: &Path) -> Result<String> {
 
 /// Opens the staged database read-only: it must be SQLite, pass
 /// `integrity_check`, be a MeshChatX database and not newer than this build.
-fn check_staged_database(path: &Path) -> Result<String> {
+pub(crate) fn check_staged_database(path: &Path) -> Result<String> {
     let refused = |why: String| Error::BadArchive(format!("the backup's database.db {why}"));
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| refused(format!("does not open: {e}")))?;
@@ -642,7 +642,7 @@ fn remove_if_exists(path: &Path) -> Result<()> {
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)?.sync_all()?;
     Ok(())
 }

@@ -11,9 +11,9 @@ mod common;
 use std::path::Path;
 
 use common::{TempDir, message};
-use meshchat_store::archive::ZipReader;
+use meshchat_store::archive::{ZipReader, ZipWriter};
 use meshchat_store::backup::{self, BACKUPS_DIR, SNAPSHOTS_DIR};
-use meshchat_store::{Error, Store};
+use meshchat_store::{Error, StorageDir, Store};
 use rusqlite::Connection;
 
 const ME: &str = "00112233445566778899aabbccddeeff";
@@ -350,4 +350,113 @@ fn hostile_archives_are_refused_and_change_nothing() {
     let tmp = dir.join("sqlite-tmp");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     assert_eq!(backup::list(dir.path(), BACKUPS_DIR).unwrap().len(), 1);
+}
+
+/// A backup archive made with the crate's own writer from `(name, bytes)`.
+fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
+    let mut zip = ZipWriter::create(path).unwrap();
+    for (name, data) in entries {
+        zip.add_bytes(name, data).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// What `identities/` holds besides identity directories: a refused or
+/// abandoned import must leave nothing.
+fn leftovers(storage: &StorageDir) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(storage.root().join("identities")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// All of an identity's data moves to another storage directory as a new
+/// identity: its key (0600), metadata and every message; importing it
+/// twice, or a broken archive, is refused and leaves nothing behind.
+#[test]
+fn a_backup_imports_as_a_new_identity_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let src = TempDir::new("import-src");
+    let s = seeded(&src, 20);
+    let b = s.backup(3).unwrap();
+    let before = hashes(&s);
+    let dst = TempDir::new("import-dst");
+    let storage = StorageDir::new(dst.path());
+
+    let staged = storage.stage_identity_import(&b.path).unwrap();
+    assert_eq!(staged.key, vec![7u8; 64]);
+    assert_eq!(staged.integrity_check, "ok");
+    let dir = storage.install_identity_import(staged, ME).unwrap();
+    assert_eq!(dir, storage.identity_dir(ME).unwrap());
+    let mode = std::fs::metadata(dir.join("identity"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        std::fs::read(dir.join("metadata.json")).unwrap(),
+        br#"{"display_name":"A"}"#
+    );
+    assert_eq!(
+        hashes(&Store::open(dir.join("database.db")).unwrap()),
+        before
+    );
+    assert_eq!(storage.identities().unwrap(), vec![ME.to_owned()]);
+
+    // The same identity again: staged, then refused when installing.
+    let again = storage.stage_identity_import(&b.path).unwrap();
+    let refused = storage.install_identity_import(again, ME).unwrap_err();
+    assert!(refused.to_string().contains("already"), "{refused}");
+    assert_eq!(leftovers(&storage), Vec::<String>::new());
+
+    let bad = TempDir::new("import-bad");
+    let db = std::fs::read(src.join("database.db")).unwrap();
+    let key = [7u8; 64];
+    type Entries<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: Vec<(&str, Entries, &str)> = vec![
+        (
+            "no key",
+            vec![("database.db", &db)],
+            "not a MeshChatX backup",
+        ),
+        (
+            "no database",
+            vec![("identity", &key)],
+            "not a MeshChatX backup",
+        ),
+        (
+            "short key",
+            vec![("identity", &key[..10]), ("database.db", &db)],
+            "10 bytes",
+        ),
+        (
+            "not a database",
+            vec![
+                ("identity", &key),
+                ("database.db", b"SQLite format 3\0garbage"),
+            ],
+            "database.db",
+        ),
+    ];
+    for (what, entries, expected) in cases {
+        let p = bad.join(format!("{}.zip", what.replace(' ', "-")));
+        zip_of(&p, &entries);
+        let e = storage.stage_identity_import(&p).unwrap_err();
+        assert!(matches!(e, Error::BadArchive(_)), "{what}: {e}");
+        assert!(e.to_string().contains(expected), "{what}: {e}");
+        assert_eq!(leftovers(&storage), Vec::<String>::new(), "{what}");
+    }
+    let p = bad.join("not-a-zip.zip");
+    std::fs::write(&p, b"hello, not a zip at all").unwrap();
+    let e = storage.stage_identity_import(&p).unwrap_err();
+    assert!(e.to_string().contains("not a backup archive"), "{e}");
+    assert_eq!(leftovers(&storage), Vec::<String>::new());
+    // Nothing of the imported identity changed meanwhile.
+    assert_eq!(
+        hashes(&Store::open(dir.join("database.db")).unwrap()),
+        before
+    );
 }

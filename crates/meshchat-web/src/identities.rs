@@ -6,6 +6,7 @@
 //! The zip writer and the multipart reader live in `identities/`.
 
 mod multipart;
+mod transfer;
 mod zip;
 
 use axum::Json;
@@ -26,6 +27,8 @@ pub(crate) fn routes() -> Routes {
         .get("/api/v1/identities", list)
         .post("/api/v1/identities/create", create)
         .post("/api/v1/identities/export-all", export_all)
+        .post("/api/v1/identities/import", import)
+        .post("/api/v1/identity/export", export_data)
         .post("/api/v1/identities/switch", switch)
         .delete("/api/v1/identities/{identity_hash}", remove)
         .post("/api/v1/identity/backup/base32", backup_base32)
@@ -165,6 +168,62 @@ async fn export_all(State(state): State<AppState>) -> Result<Response, ApiError>
         "identities_export.zip",
         archive.finish(),
     ))
+}
+
+/// The largest archive `POST /api/v1/identities/import` takes (it streams
+/// to disk, so this bounds disk use, not memory).
+pub const IMPORT_MAX_BODY_BYTES: u64 = 1 << 30;
+
+/// `POST /api/v1/identity/export` → all of the active identity's data (its
+/// key, database and metadata) as `meshchatx-<hash>.zip`, the archive a
+/// backup is, made fresh and streamed. The key is in it: keep it private.
+async fn export_data(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let node = ready(&state.node)?;
+    let ctx = node.context().map_err(core_error)?;
+    let hash = ctx.identity_hash();
+    let archive = ctx.export_archive().await.map_err(core_error)?;
+    let file = tokio::fs::File::open(&archive.path).await;
+    // Unlinked at once: the open file is all the download needs, and
+    // nothing is left behind if the client goes away.
+    let _ = tokio::fs::remove_file(&archive.path).await;
+    let file = file.map_err(|e| ApiError::new(ErrorKind::Internal, format!("export: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_LENGTH, archive.size.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meshchatx-{hash}.zip\""),
+            ),
+        ],
+        transfer::file_body(file),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/identities/import` with a backup archive as the body
+/// (`application/zip`, as `/api/v1/identity/export` or a backup writes it)
+/// → `{"message", "identity": {"hash", "display_name", "message_count"}}`.
+/// All of its data comes in as a new identity, online at once, not active;
+/// one already held is 409, a bad archive 400, and nothing is left behind.
+async fn import(
+    State(state): State<AppState>,
+    body: axum::body::Body,
+) -> Result<Json<Value>, ApiError> {
+    let node = ready(&state.node)?;
+    let upload = node.import_upload_path().map_err(core_error)?;
+    transfer::save_upload(body, &upload, IMPORT_MAX_BODY_BYTES).await?;
+    let imported = node.import_identity(upload.clone()).await;
+    let _ = tokio::fs::remove_file(&upload).await;
+    let imported = imported.map_err(core_error)?;
+    Ok(Json(json!({
+        "message": "Identity imported with all its data. It is online now; switch to it to use it.",
+        "identity": {
+            "hash": imported.identity_hash.to_string(),
+            "display_name": imported.display_name,
+            "message_count": imported.message_count,
+        },
+    })))
 }
 
 /// `POST /api/v1/identity/restore`: a JSON body `{"base32": ...}`, or a

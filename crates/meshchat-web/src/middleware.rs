@@ -14,11 +14,14 @@ use crate::error::{ApiError, ErrorKind};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The body cap of a request: [`crate::messaging::SEND_MAX_BODY_BYTES`] for
-/// `POST /api/v1/lxmf-messages/send` (attachments in base64), 1 MiB for
-/// everything else.
+/// `POST /api/v1/lxmf-messages/send` (attachments in base64),
+/// [`crate::identities::IMPORT_MAX_BODY_BYTES`] for an identity archive
+/// (streamed to disk), 1 MiB for everything else.
 pub fn body_cap(method: &axum::http::Method, path: &str) -> usize {
     if method == axum::http::Method::POST && path == "/api/v1/lxmf-messages/send" {
         crate::messaging::SEND_MAX_BODY_BYTES
+    } else if method == axum::http::Method::POST && path == "/api/v1/identities/import" {
+        crate::identities::IMPORT_MAX_BODY_BYTES as usize
     } else {
         MAX_BODY_BYTES
     }

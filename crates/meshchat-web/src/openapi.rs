@@ -268,6 +268,12 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/identities/import",
+        "identities",
+        "Import all of an identity's data from its archive as a new identity",
+    ),
+    (
+        "POST",
         "/api/v1/identities/switch",
         "identities",
         "Switch the active identity",
@@ -289,6 +295,12 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/api/v1/identity/backup/download",
         "identities",
         "The active identity's key file",
+    ),
+    (
+        "POST",
+        "/api/v1/identity/export",
+        "identities",
+        "All of the active identity's data (key, database, metadata) as a zip",
     ),
     (
         "POST",

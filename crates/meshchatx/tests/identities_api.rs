@@ -362,6 +362,127 @@ fn a_second_binary_on_the_same_storage_directory_is_refused_with_a_clear_error()
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Names in `<storage>/identities/` that are not identity directories:
+/// uploads and staged imports must not be left there.
+fn leftovers(storage: &Path) -> Vec<String> {
+    std::fs::read_dir(storage.join("identities"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// Export on one app, import on another: the identity arrives with its key
+/// (0600), its display name and its data (a custom name, a folder), online
+/// and switchable; importing it again is 409, broken archives 400, an
+/// oversized one 413, and nothing is left behind either way.
+#[test]
+fn all_of_an_identitys_data_moves_to_another_app_as_a_new_identity() {
+    let dir = temp_dir("identity-move");
+    let (dir_a, dir_b) = (dir.join("a"), dir.join("b"));
+    std::fs::create_dir_all(&dir_a).unwrap();
+    std::fs::create_dir_all(&dir_b).unwrap();
+    let a = start(&dir_a);
+    let hash = list(&a)[0]["hash"].as_str().unwrap().to_owned();
+    let peer = "ab".repeat(16);
+    let res = a.send_json(
+        "PATCH",
+        "/api/v1/config",
+        &json!({"display_name": "Moving Alice"}),
+    );
+    assert_eq!(res.status, 200);
+    let res = post(
+        &a,
+        &format!("/api/v1/destination/{peer}/custom-display-name/update"),
+        &json!({"display_name": "Bob the peer"}),
+    );
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        post(&a, "/api/v1/lxmf/folders", &json!({"name": "Work"})).status,
+        200
+    );
+
+    let res = post(&a, "/api/v1/identity/export", &json!({}));
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.header("content-type"), Some("application/zip"));
+    assert_eq!(
+        res.header("content-disposition"),
+        Some(format!("attachment; filename=\"meshchatx-{hash}.zip\"").as_str())
+    );
+    assert!(res.body.starts_with(b"PK\x03\x04"));
+    let archive = res.body;
+    // The fresh archive was streamed from an unlinked file: none remains.
+    let tmp = dir_a
+        .join("storage/identities")
+        .join(&hash)
+        .join("sqlite-tmp");
+    let left: Vec<_> = std::fs::read_dir(&tmp).map_or(Vec::new(), |d| d.collect());
+    assert!(left.is_empty(), "{left:?}");
+    assert!(a.terminate().success());
+
+    let b = start(&dir_b);
+    let import =
+        |body: &[u8]| raw_post_to(&b, "/api/v1/identities/import", "application/zip", body);
+    let res = import(&archive);
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let body = res.json();
+    assert_eq!(body["identity"]["hash"], hash.as_str(), "{body}");
+    assert_eq!(body["identity"]["display_name"], "Moving Alice", "{body}");
+    let storage_b = dir_b.join("storage");
+    assert_eq!(
+        mode(&storage_b.join("identities").join(&hash).join("identity")),
+        0o600
+    );
+    let listed = list(&b);
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .any(|i| i["hash"] == hash.as_str() && i["is_current"] == false)
+    );
+    let res = post(
+        &b,
+        "/api/v1/identities/switch",
+        &json!({"identity_hash": hash}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let res = b.get(&format!("/api/v1/destination/{peer}/custom-display-name"));
+    assert_eq!(res.json()["custom_display_name"], "Bob the peer");
+    let folders = b.get("/api/v1/lxmf/folders").json();
+    assert!(
+        folders
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Work"),
+        "{folders}"
+    );
+
+    // Again: already here.
+    assert_error(&import(&archive), 409, "conflict");
+    // Broken archives: not a zip, cut short, a zip without the key.
+    assert_error(&import(b"not a zip at all"), 400, "bad_request");
+    assert_error(&import(&archive[..archive.len() / 2]), 400, "bad_request");
+    assert_error(
+        &import(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+        400,
+        "bad_request",
+    );
+    // Declared larger than the cap: refused before a byte is read.
+    let req = format!(
+        "POST /api/v1/identities/import HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+         {}Content-Type: application/zip\r\nContent-Length: {}\r\n\r\n",
+        b.port,
+        b.csrf_headers(),
+        (1u64 << 30) + 1
+    );
+    assert_error(&b.request_bytes(req.as_bytes()), 413, "payload_too_large");
+    assert_eq!(leftovers(&storage_b), Vec::<String>::new());
+    assert_eq!(list(&b).len(), 2);
+    assert!(b.terminate().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn multipart(app: &Running, field: &str, data: &[u8]) -> Response {
     let mut body = format!(
         "--B0undary\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"identity\"\r\n\
@@ -378,8 +499,12 @@ fn octets(app: &Running, data: &[u8]) -> Response {
 }
 
 fn raw_post(app: &Running, content_type: &str, body: &[u8]) -> Response {
+    raw_post_to(app, "/api/v1/identity/restore", content_type, body)
+}
+
+fn raw_post_to(app: &Running, path: &str, content_type: &str, body: &[u8]) -> Response {
     let mut req = format!(
-        "POST /api/v1/identity/restore HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
          {}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         app.port,
         app.csrf_headers(),

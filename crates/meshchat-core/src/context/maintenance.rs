@@ -83,6 +83,25 @@ impl IdentityContext {
         .map_err(archive_error)
     }
 
+    /// A fresh archive of all of this identity's data (database, key,
+    /// metadata) in its temporary directory, for a download: the caller
+    /// removes it once it has it open.
+    pub async fn export_archive(&self) -> Result<BackupInfo, CoreError> {
+        self.store_reliably(|s| {
+            let dir = s.identity_dir().join(backup::TMP_DIR);
+            let name = format!(
+                "export-{}-{}.zip",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            );
+            s.backup_to(&dir, &name)
+        })
+        .await
+        .map_err(archive_error)
+    }
+
     /// Folds the WAL into the database file (a clean stop).
     pub async fn checkpoint(&self) -> Result<(), CoreError> {
         self.store_reliably(|s| s.checkpoint()).await
@@ -106,7 +125,7 @@ impl IdentityContext {
 }
 
 /// Refusals are the caller's to fix (400), a missing name is 404.
-fn archive_error(e: CoreError) -> CoreError {
+pub(crate) fn archive_error(e: CoreError) -> CoreError {
     match e {
         CoreError::Store(meshchat_store::Error::NotFound(m)) => CoreError::NotFound(m),
         CoreError::Store(e @ meshchat_store::Error::BadArchive(_))

@@ -10,6 +10,7 @@ use rns_crypto::{DestinationHash, IdentityHash, OsRng, PrivateIdentity};
 
 use super::registry::{IdentitySummary, MAX_IDENTITIES};
 use super::{Node, online, read, write};
+use crate::context::archive_error;
 use crate::error::CoreError;
 use crate::events::CoreEvent;
 
@@ -75,6 +76,86 @@ impl Node {
             return Ok(o.summary(o.info.identity_hash == self.inner.active.get()));
         }
         self.add(identity, RESTORED_DISPLAY_NAME.to_owned()).await
+    }
+
+    /// Brings in all of an identity's data (key, database, metadata) from a
+    /// backup archive as an identity this node does not hold yet, and brings
+    /// it online beside the others (not active). The archive is checked and
+    /// staged first: a refusal, or an identity already held (restore the
+    /// backup into it instead), leaves nothing behind.
+    pub async fn import_identity(
+        &self,
+        archive: std::path::PathBuf,
+    ) -> Result<IdentitySummary, CoreError> {
+        self.context()?;
+        let _changes = self.inner.changes.lock().await;
+        let storage = self.storage()?;
+        let staging = storage.clone();
+        let staged = tokio::task::spawn_blocking(move || staging.stage_identity_import(&archive))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| archive_error(e.into()))?;
+        let identity = match PrivateIdentity::from_private_slice(&staged.key) {
+            Ok(i) => i,
+            Err(_) => {
+                staged.discard();
+                return Err(CoreError::InvalidInput(
+                    "The archive's identity key is not a valid Reticulum identity".into(),
+                ));
+            }
+        };
+        let hash = identity.hash();
+        let held = read(&self.inner.registry).online.contains_key(&hash);
+        if held || storage.identity_dir(&hash.to_string())?.exists() {
+            staged.discard();
+            return Err(CoreError::Conflict(format!(
+                "Identity {hash} is already here; to bring back its data, restore the backup into it"
+            )));
+        }
+        if read(&self.inner.registry).online.len() >= MAX_IDENTITIES {
+            staged.discard();
+            return Err(CoreError::Conflict(format!(
+                "At most {MAX_IDENTITIES} identities can be held"
+            )));
+        }
+        storage
+            .install_identity_import(staged, &hash.to_string())
+            .map_err(|e| archive_error(e.into()))?;
+        let (router, net) = self.stack_handles()?;
+        let shared = online::Shared {
+            storage: &storage,
+            router: &router,
+            net: &net,
+            sink: self.sink(),
+        };
+        let online =
+            match online::bring_online(identity, RESTORED_DISPLAY_NAME.into(), shared).await {
+                Ok(o) => o,
+                Err(e) => {
+                    // Not loaded next start either: the imported files go.
+                    let _ = storage.remove_identity_dir(&hash.to_string());
+                    return Err(CoreError::Internal(e));
+                }
+            };
+        let mut summary = online.summary(false);
+        if let Some(ctx) = &online.context {
+            summary.message_count = ctx.message_count().await.ok();
+        }
+        self.insert(online);
+        Ok(summary)
+    }
+
+    /// A fresh path for an uploaded archive on its way to
+    /// [`import_identity`](Self::import_identity): hidden beside the
+    /// identity directories (on the storage's file system, not a RAM-backed
+    /// `/tmp`); the caller removes it.
+    pub fn import_upload_path(&self) -> Result<std::path::PathBuf, CoreError> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = self.storage()?.root().join("identities");
+        std::fs::create_dir_all(&dir).map_err(|e| CoreError::Store(e.into()))?;
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Ok(dir.join(format!(".upload-{}-{n}.zip", std::process::id())))
     }
 
     /// Saves and brings online a new identity (the caller holds `changes`).
