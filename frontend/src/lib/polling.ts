@@ -10,6 +10,8 @@ export function startPolling(fn: () => unknown, ms: number, doc: Document = docu
     timer = null
     try {
       await fn()
+    } catch {
+      // The caller shows its own errors; the next tick tries again.
     } finally {
       if (!stopped && doc.visibilityState !== 'hidden') timer = setTimeout(tick, ms)
     }

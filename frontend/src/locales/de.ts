@@ -309,7 +309,7 @@ export default {
     result: 'Ergebnis',
     running: 'Läuft…',
     noPath: 'Kein Pfad zu diesem Ziel bekannt.',
-    hops: '{n} Sprünge entfernt',
+    hops: '{n} Sprung entfernt | {n} Sprünge entfernt',
     nextHop: 'Nächster Sprung: {hop}',
     via: 'Über Schnittstelle: {iface}',
     dropped: 'Der Pfad wurde verworfen.',

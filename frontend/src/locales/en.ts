@@ -356,7 +356,7 @@ export default {
     result: 'Result',
     running: 'Working…',
     noPath: 'No path known to this destination.',
-    hops: '{n} hops away',
+    hops: '{n} hop away | {n} hops away',
     nextHop: 'Next hop: {hop}',
     via: 'Via interface: {iface}',
     dropped: 'The path was dropped.',

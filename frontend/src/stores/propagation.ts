@@ -45,7 +45,7 @@ export const usePropagationStore = defineStore('propagation', () => {
 
   // Polled every second: the status while a sync runs, everything now and
   // then otherwise (new nodes are heard slowly).
-  let lastFull = 0
+  let lastFull = -Infinity
   async function tick(now = Date.now()): Promise<void> {
     if (syncing.value || started.value) {
       try {
