@@ -7,14 +7,14 @@
 // to the peer is added and shows online with traffic; the peer's announce
 // arrives; path lookup, drop, request, probe and LXMF ping answer; the
 // status table lists the interface; disable, enable, edit and delete (after
-// a confirmation) act on the config; a second interface reaches lxmd, which
+// a confirmation) act on the config; export then import brings it back; a second interface reaches lxmd, which
 // shows as a propagation node that is chosen and synced from, with the
 // outcome shown. Screenshots of each page go to test-results/e2e/.
 //
 // Env: MESHCHATX_BIN (default ../target/debug/meshchatx), CHROMIUM, PEER_PYTHON,
 // UI_DEV_SERVER (see chat.mjs).
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import assert from 'node:assert/strict'
@@ -179,7 +179,15 @@ try {
   assert.equal(config.interfaces['To peer'].interface_mode, 'roaming')
   assert.equal(config.interfaces['To peer'].target_port, String(peerPort))
   await toPeer.getByText('Online', { exact: true }).waitFor({ timeout: 60_000 })
-  step('disabled, enabled, edited')
+  // Exported as config text (imported again after the delete below).
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: TIMEOUT }),
+    page.getByRole('button', { name: 'Export all' }).click(),
+  ])
+  const exported = readFileSync(await download.path(), 'utf8')
+  assert.match(exported, /\[\[To peer\]\]/)
+  assert.match(exported, new RegExp(`target_port\\s*=\\s*${peerPort}`))
+  step('disabled, enabled, edited, exported')
 
   // 6. A propagation node: lxmd, reached through a second interface.
   const lxmd = join(dirname(python), 'lxmd')
@@ -229,6 +237,12 @@ try {
   const after = await page.evaluate(() => fetch('/api/v1/reticulum/interfaces').then((r) => r.json()))
   assert.equal(after.interfaces['To peer'], undefined, 'gone from the config')
   step('delete: declined once, then confirmed')
+  await page.getByText('Import interfaces').click()
+  await page.getByLabel('Interfaces as exported (Reticulum config text)').fill(exported)
+  await page.getByRole('button', { name: 'Import', exact: true }).click()
+  await page.getByRole('status').filter({ hasText: 'Imported: To peer' }).waitFor({ timeout: TIMEOUT })
+  await toPeer.getByText('Online', { exact: true }).waitFor({ timeout: 60_000 })
+  step('imported again from the export, online')
 
   // 8. Phone width: each page fits without sideways scrolling.
   const phone = await context.newPage()

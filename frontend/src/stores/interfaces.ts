@@ -91,5 +91,12 @@ export const useInterfacesStore = defineStore('interfaces', () => {
     await refresh()
   }
 
-  return { configured, stats, rows, loaded, error, refresh, loadStats, save, setEnabled, remove }
+  /** Adds the interfaces of exported config text; their names. */
+  async function importText(config: string): Promise<string[]> {
+    const r = await sendJson<{ imported?: string[] }>('POST', '/api/v1/reticulum/interfaces/import', { config })
+    await refresh()
+    return r?.imported ?? []
+  }
+
+  return { importText, configured, stats, rows, loaded, error, refresh, loadStats, save, setEnabled, remove }
 })
