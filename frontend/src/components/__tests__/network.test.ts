@@ -53,6 +53,8 @@ describe('InterfaceForm', () => {
     await name.setValue('Taken')
     expect(wrapper.text()).toContain('An interface of this name exists already.')
     expect(unlabelled(wrapper.element as HTMLElement)).toEqual([])
+    await wrapper.get('form').trigger('keydown', { key: 'Escape' })
+    expect(wrapper.emitted('cancel')).toHaveLength(1)
     wrapper.unmount()
   })
 
