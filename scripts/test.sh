@@ -42,6 +42,9 @@ cargo build --locked -p meshchatx
 step "web UI end-to-end pages test: the binary, a Python LXMF peer and Chromium (send, delivered, reply, attachments, identities, login, 10,000-message scroll check)"
 (cd frontend && MESHCHATX_BIN=../target/debug/meshchatx npm run e2e:chat --silent)
 
+step "web UI end-to-end network test: the binary with no interfaces, a Python peer and lxmd on loopback TCP, Chromium (add/edit/disable/delete interfaces, path/probe/ping tools, propagation node sync)"
+(cd frontend && MESHCHATX_BIN=../target/debug/meshchatx npm run e2e:network --silent)
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

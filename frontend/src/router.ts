@@ -12,6 +12,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/PropagationNodesPage.vue'),
   },
   { path: '/interfaces', name: 'interfaces', component: () => import('./pages/InterfacesPage.vue') },
+  { path: '/network-tools', name: 'tools', component: () => import('./pages/NetworkToolsPage.vue') },
   { path: '/identities', name: 'identities', component: () => import('./pages/IdentitiesPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
@@ -23,6 +24,7 @@ export const navItems = [
   { name: 'announces', label: 'nav.announces' },
   { name: 'propagation', label: 'nav.propagation' },
   { name: 'interfaces', label: 'nav.interfaces' },
+  { name: 'tools', label: 'nav.tools' },
   { name: 'identities', label: 'nav.identities' },
   { name: 'settings', label: 'nav.settings' },
 ] as const
