@@ -78,8 +78,8 @@ function generator(n: number): number[] {
   for (let i = 0; i < n; i++) {
     const next = new Array<number>(poly.length + 1).fill(0)
     for (let j = 0; j < poly.length; j++) {
-      next[j] ^= poly[j]!
-      next[j + 1] ^= gfMul(poly[j]!, EXP[i]!)
+      next[j] = next[j]! ^ poly[j]!
+      next[j + 1] = next[j + 1]! ^ gfMul(poly[j]!, EXP[i]!)
     }
     poly = next
   }
