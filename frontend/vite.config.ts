@@ -7,6 +7,8 @@ import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import tailwindcss from '@tailwindcss/vite'
 
+const API_PORT = process.env.MESHCHATX_API_PORT ?? '8000'
+
 export default defineConfig({
   plugins: [vue(), tailwindcss()],
   define: {
@@ -29,10 +31,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   server: {
-    // `npm run dev` talks to a binary started with --no-https on :8000.
+    // `npm run dev` talks to a binary started with --no-https on :8000
+    // (MESHCHATX_API_PORT picks another, so two dev setups can run side by side).
     proxy: {
-      '/api': 'http://127.0.0.1:8000',
-      '/ws': { target: 'ws://127.0.0.1:8000', ws: true },
+      '/api': `http://127.0.0.1:${API_PORT}`,
+      '/ws': { target: `ws://127.0.0.1:${API_PORT}`, ws: true },
     },
   },
   test: {

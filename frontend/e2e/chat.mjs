@@ -11,6 +11,9 @@
 // that transfer's bar move and reach the end and the peer get the names,
 // bytes and reply-to intact, sees the unread count in the tab title,
 // creates and switches identity and logs in again, and sees the sessions.
+// Right after the password: the first-run setup (name, QR code of our
+// address), which stays away after a reload; later the peer's
+// conversation is pinned, moved into a new folder and filtered by it.
 // Then the smooth-scroll check: a 10,000-message conversation (served by
 // route interception) is paged in, scrolled top to bottom while frame
 // times and the rendered row count are recorded. Screenshots of each main
@@ -20,7 +23,8 @@
 // (default /usr/bin/chromium), PEER_PYTHON (default: the interpreter
 // scripts/setup-python.sh prints). For UI work without rebuilding the
 // binary: UI_DEV_SERVER=http://127.0.0.1:5173 drives a running `npm run dev`
-// instead (the binary then listens on port 8000, where it proxies to).
+// instead (the binary then listens on port 8000, where it proxies to, or on
+// MESHCHATX_API_PORT when the dev server was started with the same).
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
@@ -88,7 +92,7 @@ function startBinary(port) {
   )
   const child = spawn(
     BIN,
-    ['--no-https', '--auth', '--host', '127.0.0.1', '--port', DEV ? '8000' : '0', '--storage-dir', join(dir, 'storage'),
+    ['--no-https', '--auth', '--host', '127.0.0.1', '--port', DEV ? (process.env.MESHCHATX_API_PORT ?? '8000') : '0', '--storage-dir', join(dir, 'storage'),
       '--reticulum-config-dir', join(dir, 'rns'), '--rns-log-level', 'warning'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
@@ -273,9 +277,30 @@ try {
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.getByLabel('Repeat the password').fill(PASSWORD)
   await page.getByRole('button', { name: 'Set password' }).click()
+  step('password set, logged in')
+
+  // 1b. First-run setup: a display name, our address as a QR code, finish.
+  await page.getByRole('heading', { level: 1, name: 'Welcome to MeshChatX' }).waitFor({ timeout: TIMEOUT })
+  await page.getByLabel('Your display name').fill('Browser Me')
+  await page.getByRole('button', { name: 'Next' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Your address' }).waitFor({ timeout: TIMEOUT })
+  const ownQr = page.getByRole('img', { name: `QR code of your address lxmf://${app.lxmf}` })
+  await ownQr.waitFor({ timeout: TIMEOUT })
+  assert.ok((await ownQr.locator('path').getAttribute('d')).length > 1000, 'the QR code has modules')
+  await page.getByRole('button', { name: 'Next' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Your first conversation' }).waitFor({ timeout: TIMEOUT })
+  await shot('setup')
+  await page.getByRole('button', { name: 'Finish' }).click()
   await page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor({ timeout: TIMEOUT })
   await page.getByRole('status', { name: 'Connection' }).filter({ hasText: 'Connected' }).waitFor({ timeout: TIMEOUT })
-  step('password set, logged in')
+  // After a reload (config loaded: Settings shows the saved name) it stays away.
+  await page.reload()
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+  await until('the saved display name in Settings', async () =>
+    (await page.getByLabel('Display name', { exact: true }).inputValue().catch(() => '')) === 'Browser Me')
+  assert.equal(await page.getByRole('heading', { name: 'Welcome to MeshChatX' }).count(), 0, 'no wizard after a reload')
+  await page.getByRole('img', { name: `QR code of your address lxmf://${app.lxmf}` }).waitFor({ timeout: TIMEOUT })
+  step('first-run setup done; not shown again after a reload')
 
   // 2. The peer's announce shows on the Network page (live).
   const nav = page.getByRole('navigation', { name: 'Main' })
@@ -476,6 +501,34 @@ try {
   await page.keyboard.press('Enter')
   await log.getByRole('article').filter({ hasText: 'Typed without a mouse' }).getByText('Delivered').waitFor({ timeout: 60_000 })
   step('notification and unread count in the title and the list, cleared on reading; keyboard-only send')
+
+  // 7b. Pin the peer's conversation, put it in a new folder, filter by it.
+  const convList = page.getByRole('list', { name: 'Conversations' })
+  const peerRow = convList.getByRole('listitem').filter({ hasText: 'Py Peer' })
+  await page.getByRole('button', { name: 'Pin Py Peer' }).click()
+  await until('the conversation pinned', async () =>
+    (await page.getByRole('button', { name: 'Pin Py Peer' }).getAttribute('aria-pressed')) === 'true')
+  assert.match(await convList.getByRole('listitem').first().textContent(), /Pinned.*Py Peer/, 'pinned first')
+  await page.getByText('Manage folders').click()
+  await page.getByLabel('New folder name').fill('Friends')
+  await page.getByRole('button', { name: 'Create folder' }).click()
+  await page.getByRole('list', { name: 'Folders' }).getByText('Friends').waitFor({ timeout: TIMEOUT })
+  await page.getByLabel('New folder name').fill('Archive')
+  await page.getByRole('button', { name: 'Create folder' }).click()
+  await page.getByRole('list', { name: 'Folders' }).getByText('Archive').waitFor({ timeout: TIMEOUT })
+  await page.getByRole('checkbox', { name: 'Select Py Peer' }).check()
+  await page.getByLabel('Move to folder').selectOption({ label: 'Friends' })
+  await page.getByRole('toolbar', { name: 'Selected conversations' }).getByRole('button', { name: 'Move' }).click()
+  await peerRow.getByText('In Friends').waitFor({ timeout: TIMEOUT })
+  // The other folder is empty; this one holds the conversation.
+  const folderFilter = page.getByLabel('Folder', { exact: true })
+  await folderFilter.selectOption({ label: 'Archive' })
+  await page.getByText('No conversation matches.').waitFor({ timeout: TIMEOUT })
+  assert.equal(await peerRow.count(), 0)
+  await folderFilter.selectOption({ label: 'Friends' })
+  await peerRow.waitFor({ timeout: TIMEOUT })
+  await folderFilter.selectOption({ label: 'All conversations' })
+  step('conversation pinned, moved into a new folder, filtered by it')
 
   // 8. Settings: sessions; then a second identity, switch, log in again.
   await nav.getByRole('link', { name: 'Settings' }).click()

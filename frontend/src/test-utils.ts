@@ -2,6 +2,7 @@
 import { mount, type ComponentMountingOptions } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { defineComponent, h, type Component } from 'vue'
+import { vi } from 'vitest'
 import { makeI18n } from './i18n'
 
 // RouterLink as a plain link that shows its content (names stay checkable).
@@ -21,4 +22,28 @@ export function mountWith<C extends Component>(component: C, options: ComponentM
       global: { plugins: [pinia, i18n], stubs: { RouterLink, RouterView: true } },
     } as ComponentMountingOptions<C>),
   }
+}
+
+/** Replaces fetch: answers the CSRF token, and each path from `routes` (the
+ * first key the URL starts with; `{}` otherwise). Returns the calls made. */
+export function stubFetch(routes: Record<string, unknown> = {}) {
+  const calls: { url: string; init?: RequestInit }[] = []
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input)
+      calls.push({ url, init })
+      if (url === '/api/v1/auth/csrf') return new Response('{"csrf_token":"t"}')
+      const key = Object.keys(routes).find((k) => url.startsWith(k))
+      return new Response(JSON.stringify(key ? routes[key] : {}))
+    }),
+  )
+  return calls
+}
+
+/** The mutating calls among `calls`: method, path and parsed body. */
+export function mutations(calls: { url: string; init?: RequestInit }[]) {
+  return calls
+    .filter((c) => c.init?.method && c.init.method !== 'GET')
+    .map((c) => ({ method: c.init!.method, url: c.url, body: c.init!.body ? JSON.parse(String(c.init!.body)) : null }))
 }

@@ -80,6 +80,8 @@ export const useMessagesStore = defineStore('messages', () => {
   const conversations = ref<Conversation[]>([])
   const search = ref('')
   const unreadOnly = ref(false)
+  /** Only this folder's conversations; null for all. */
+  const folderId = ref<number | null>(null)
   const listError = ref<string | null>(null)
 
   /** The open conversation's peer, and its messages (ascending ids). */
@@ -99,11 +101,15 @@ export const useMessagesStore = defineStore('messages', () => {
     try {
       const body = await getJson<{ conversations: Conversation[] }>(
         '/api/v1/lxmf/conversations' +
-          query({ search: search.value.trim(), filter_unread: unreadOnly.value ? 'true' : undefined }),
+          query({
+            search: search.value.trim(),
+            filter_unread: unreadOnly.value ? 'true' : undefined,
+            folder_id: folderId.value,
+          }),
       )
       conversations.value = body.conversations
       listError.value = null
-      if (!search.value.trim() && !unreadOnly.value) {
+      if (!search.value.trim() && !unreadOnly.value && folderId.value === null) {
         unreadTotal.value = body.conversations.reduce((n, c) => n + (c.unread_count || 0), 0)
       } else {
         void loadUnreadTotal()
@@ -280,6 +286,7 @@ export const useMessagesStore = defineStore('messages', () => {
     sorted,
     search,
     unreadOnly,
+    folderId,
     listError,
     unreadTotal,
     current,

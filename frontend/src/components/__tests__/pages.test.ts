@@ -10,7 +10,7 @@ import MessagesPage from '../../pages/MessagesPage.vue'
 import SettingsPage from '../../pages/SettingsPage.vue'
 import type { LxmfMessage } from '../../lib/api'
 import { useMessagesStore } from '../../stores/messages'
-import { mountWith } from '../../test-utils'
+import { mountWith, stubFetch } from '../../test-utils'
 
 vi.mock('vue-router', () => ({
   useRoute: () => ({ params: {}, fullPath: '/' }),
@@ -34,21 +34,6 @@ function msg(id: number, over: Partial<LxmfMessage> = {}): LxmfMessage {
     timestamp: 1_700_000_000,
     ...over,
   }
-}
-
-function stubFetch(routes: Record<string, unknown> = {}) {
-  const calls: { url: string; init?: RequestInit }[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = String(input)
-      calls.push({ url, init })
-      if (url === '/api/v1/auth/csrf') return new Response('{"csrf_token":"t"}')
-      const key = Object.keys(routes).find((k) => url.startsWith(k))
-      return new Response(JSON.stringify(key ? routes[key] : {}))
-    }),
-  )
-  return calls
 }
 
 afterEach(() => vi.unstubAllGlobals())
@@ -223,6 +208,7 @@ describe('every control has a label', () => {
         { hash: 'f'.repeat(32), display_name: 'Other', lxmf_address: PEER, is_current: false },
       ],
     },
+    '/api/v1/lxmf/folders': [{ id: 1, name: 'Work' }],
     '/api/v1/lxmf/conversations': {
       conversations: [{ destination_hash: PEER, display_name: 'Peer', unread_count: 1, is_pinned: true, folder_id: null }],
     },
@@ -250,7 +236,7 @@ describe('every control has a label', () => {
         expect(wrapper.text()).toContain('People (LXMF)')
       }
       // No i18n key shown raw (a missing or dotted key).
-      expect(wrapper.text()).not.toMatch(/\b(pages|network|chat|messages|identities|security|notify|settings)\.[a-zA-Z]/)
+      expect(wrapper.text()).not.toMatch(/\b(pages|network|chat|messages|identities|security|notify|settings|setup|qr|folders)\.[a-zA-Z]/)
       if (name === 'IdentitiesPage') expect(wrapper.find('[aria-label="Switch to Other"]').exists()).toBe(true)
       expect(unlabelled(wrapper.element as HTMLElement)).toEqual([])
       wrapper.unmount()
