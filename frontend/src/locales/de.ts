@@ -225,7 +225,6 @@ export default {
     unsupported: 'Dieser Browser kann keine Benachrichtigungen anzeigen.',
     sound: 'Ton bei neuen Nachrichten',
   },
-  security: { title: 'Passwort und Sitzungen', logout: 'Abmelden' },
   interfaces: {
     addButton: 'Schnittstelle hinzufügen',
     addTitle: 'Neue Schnittstelle',
