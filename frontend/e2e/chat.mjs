@@ -304,7 +304,7 @@ try {
 
   // 2. The peer's announce shows on the Network page (live).
   const nav = page.getByRole('navigation', { name: 'Main' })
-  await nav.getByRole('link', { name: 'Network' }).click()
+  await nav.getByRole('link', { name: 'Network', exact: true }).click()
   await page.getByRole('heading', { level: 1, name: 'Network' }).waitFor({ timeout: TIMEOUT })
   const peerItem = page.getByRole('list', { name: 'Announces' }).getByRole('listitem', { name: 'Py Peer' })
   await until('the peer announce in the list', async () => {
@@ -353,7 +353,7 @@ try {
   await page.getByLabel('Message', { exact: true }).press('Enter')
   await page.getByRole('alert').filter({ hasText: 'Not sent' }).waitFor({ timeout: TIMEOUT })
   assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Anyone there?', 'the text stays')
-  await nav.getByRole('link', { name: 'Network' }).click()
+  await nav.getByRole('link', { name: 'Network', exact: true }).click()
   step('conversation from an address; a refused send is shown')
 
   // 3. Start a conversation from the announce and send; it is delivered.

@@ -89,6 +89,9 @@ try {
 
   // 1. No interfaces yet; the form refuses wrong input and says why.
   await page.goto(app.url + '/')
+  // A fresh identity gets the first-run setup (chat.mjs goes through it).
+  await page.getByRole('button', { name: 'Skip setup' }).click({ timeout: TIMEOUT })
+  await heading('Messages')
   await nav.getByRole('link', { name: 'Interfaces' }).click()
   await heading('Interfaces')
   await page.getByText('No interfaces configured.').waitFor({ timeout: TIMEOUT })
