@@ -10,7 +10,9 @@
 // the page) and a 1 MiB file picked through the attach button, watching
 // that transfer's bar move and reach the end and the peer get the names,
 // bytes and reply-to intact, sees the unread count in the tab title,
-// creates and switches identity and logs in again, and sees the sessions.
+// exports all of the identity's data (importing it back is refused: it is
+// already here), creates and switches identity and logs in again, and sees
+// the sessions.
 // Right after the password: the first-run setup (name, QR code of our
 // address), which stays away after a reload; later the peer's
 // conversation is pinned, moved into a new folder and filtered by it.
@@ -540,6 +542,19 @@ try {
   await page.getByRole('button', { name: 'Create identity' }).click()
   await page.getByRole('button', { name: 'Switch to Second self' }).waitFor({ timeout: TIMEOUT })
   await shot('identities')
+  // All of the active identity's data as an archive; importing it back here
+  // is refused (it is already here) and says so.
+  const [archive] = await Promise.all([
+    page.waitForEvent('download', { timeout: TIMEOUT }),
+    page.getByRole('button', { name: 'Download all data of this identity (.zip)' }).click(),
+  ])
+  assert.equal(archive.suggestedFilename(), `meshchatx-${app.identity}.zip`)
+  const archivePath = await archive.path()
+  assert.equal(readFileSync(archivePath).subarray(0, 4).toString('hex'), '504b0304')
+  await page.getByLabel(/^Or a file/).setInputFiles(archivePath)
+  await page.getByRole('button', { name: 'Import', exact: true }).click()
+  await page.getByRole('alert').filter({ hasText: 'is already here' }).waitFor({ timeout: TIMEOUT })
+  step('all data exported as an archive; importing it again is refused as already here')
   await page.getByRole('button', { name: 'Switch to Second self' }).click()
   // Sessions belong to an identity, and each identity has its own password
   // (--auth holds login on for it): set one for the new identity, log out,

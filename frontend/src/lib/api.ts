@@ -194,9 +194,14 @@ export async function sendForBlob(path: string, fetchImpl: typeof fetch = fetch)
   return res.blob()
 }
 
-/** Uploads raw bytes (an identity file to restore). */
-export async function sendBytes<T>(path: string, bytes: Blob, fetchImpl: typeof fetch = fetch): Promise<T> {
-  const res = await mutate('POST', path, bytes, 'application/octet-stream', fetchImpl)
+/** Uploads raw bytes (an identity file or data archive to import). */
+export async function sendBytes<T>(
+  path: string,
+  bytes: Blob,
+  fetchImpl: typeof fetch = fetch,
+  contentType = 'application/octet-stream',
+): Promise<T> {
+  const res = await mutate('POST', path, bytes, contentType, fetchImpl)
   return (await res.json().catch(() => null)) as T
 }
 

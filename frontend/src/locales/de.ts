@@ -212,10 +212,14 @@ export default {
     keyLabel: 'Identitätsschlüssel, Base32',
     import: 'Identität importieren',
     importText: 'Schlüssel in Base32',
-    importFile: 'Oder eine Identitätsdatei',
+    importFile: 'Oder eine Datei: eine Identitätsdatei oder ein Archiv aller ihrer Daten (.zip)',
     importSubmit: 'Importieren',
     importNothing: 'Füge zuerst einen Schlüssel ein oder wähle eine Datei.',
     imported: '{name} importiert.',
+    importedData: '{name} mit allen Daten importiert ({n} Nachrichten); sie ist jetzt online.',
+    exportData: 'Alle Daten dieser Identität herunterladen (.zip)',
+    exportDataHint:
+      'Das Archiv enthält den Schlüssel, alle Nachrichten und Einstellungen dieser Identität; ein anderes MeshChatX importiert es als neue Identität. Bewahre es so sicher auf wie den Schlüssel.',
   },
   notify: {
     title: 'Benachrichtigungen',

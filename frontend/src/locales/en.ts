@@ -212,10 +212,14 @@ export default {
     keyLabel: 'Identity key, base32',
     import: 'Import an identity',
     importText: 'Key in base32',
-    importFile: 'Or an identity file',
+    importFile: 'Or a file: an identity file, or an archive of all its data (.zip)',
     importSubmit: 'Import',
     importNothing: 'Paste a key or choose a file first.',
     imported: 'Imported {name}.',
+    importedData: 'Imported {name} with all its data ({n} messages); it is online now.',
+    exportData: 'Download all data of this identity (.zip)',
+    exportDataHint:
+      'The archive holds the key, every message and every setting of this identity; another MeshChatX imports it as a new identity. Keep it as safe as the key.',
   },
   notify: {
     title: 'Notifications',
