@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lxmf::router::{SyncState, SyncStatus};
+use lxmf::router::{SyncFailure, SyncState, SyncStatus};
 use rns_crypto::DestinationHash;
 use tokio::task::JoinHandle;
 
@@ -73,8 +73,34 @@ fn view_of(s: &SyncStatus) -> SyncView {
         state,
         progress: s.progress,
         messages_received: Some(s.downloaded),
-        failure: s.failure.map(|f| format!("{f:?}")),
+        failure: s.failure.map(failure_text),
     }
+}
+
+/// Why a sync failed, in words a user can act on (shown as is by the UI).
+fn failure_text(f: SyncFailure) -> String {
+    use lxmf::propagation::error_code as code;
+    let text = match f {
+        SyncFailure::NoPropagationNode => {
+            "No propagation node is chosen and none has been heard announcing"
+        }
+        SyncFailure::NoPath => "No path to the propagation node was found in time",
+        SyncFailure::LinkFailed => "The link to the propagation node failed or closed",
+        SyncFailure::RequestFailed => "The propagation node did not answer in time",
+        SyncFailure::Malformed => "The propagation node's answer could not be read",
+        SyncFailure::NodeError(code::NO_IDENTITY) => {
+            "The propagation node did not receive our identity"
+        }
+        SyncFailure::NodeError(code::NO_ACCESS) => "The propagation node refused access",
+        SyncFailure::NodeError(code::THROTTLED) => {
+            "The propagation node is throttling requests; try again later"
+        }
+        SyncFailure::NodeError(other) => {
+            return format!("The propagation node answered with error code 0x{other:02x}");
+        }
+        other => return format!("The sync failed ({other:?})"),
+    };
+    text.to_owned()
 }
 
 impl IdentityContext {
@@ -189,5 +215,32 @@ impl IdentityContext {
     /// The last sync's state.
     pub fn sync_status(&self) -> SyncView {
         lock(&self.inner.sync).view.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The UI shows the failure as is: words, not the enum's debug name.
+    #[test]
+    fn sync_failures_read_as_sentences() {
+        for f in [
+            SyncFailure::NoPropagationNode,
+            SyncFailure::NoPath,
+            SyncFailure::LinkFailed,
+            SyncFailure::RequestFailed,
+            SyncFailure::Malformed,
+            SyncFailure::NodeError(lxmf::propagation::error_code::NO_ACCESS),
+            SyncFailure::NodeError(0x42),
+        ] {
+            let text = failure_text(f);
+            assert!(text.starts_with(|c: char| c.is_uppercase()), "{text}");
+            assert!(
+                text.contains(' ') && !text.contains(&format!("{f:?}")),
+                "{text}"
+            );
+        }
+        assert!(failure_text(SyncFailure::NodeError(0x42)).ends_with("0x42"));
     }
 }
