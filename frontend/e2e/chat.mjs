@@ -27,179 +27,31 @@
 // binary: UI_DEV_SERVER=http://127.0.0.1:5173 drives a running `npm run dev`
 // instead (the binary then listens on port 8000, where it proxies to, or on
 // MESHCHATX_API_PORT when the dev server was started with the same).
-import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import assert from 'node:assert/strict'
-import { chromium } from 'playwright-core'
+import {
+  ARTIFACTS,
+  Peer,
+  TIMEOUT,
+  freePort,
+  launchChromium,
+  pythonPath,
+  startBinary,
+  tcpClient,
+  tcpServer,
+  until,
+  watchCsp,
+} from './harness.mjs'
 
-const here = new URL('.', import.meta.url).pathname
-const ROOT = resolve(here, '../..')
-const BIN = resolve(process.env.MESHCHATX_BIN ?? join(ROOT, 'target/debug/meshchatx'))
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const ARTIFACTS = join(here, '../test-results/e2e')
-const TIMEOUT = 45_000
 const PASSWORD = 'correct horse battery'
-const DEV = process.env.UI_DEV_SERVER
 
 const t0 = Date.now()
 const step = (s) => console.log(`e2e-chat: ${s} (${((Date.now() - t0) / 1000).toFixed(1)}s)`)
 const tmpRoot = mkdtempSync(join(tmpdir(), 'meshchatx-ui-chat-'))
 const children = []
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.on('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => ok(port))
-    })
-  })
-}
-
-/** Polls `fn` until it returns something truthy. */
-async function until(what, fn, { timeout = TIMEOUT, every = 250 } = {}) {
-  const end = Date.now() + timeout
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, every))
-  }
-}
-
-function startBinary(port) {
-  const dir = join(tmpRoot, 'app')
-  mkdirSync(join(dir, 'rns'), { recursive: true })
-  // Never the user's Reticulum config: no shared instance, no AutoInterface.
-  writeFileSync(
-    join(dir, 'rns', 'config'),
-    `[reticulum]
-  enable_transport = No
-  share_instance = No
-  panic_on_interface_error = No
-
-[interfaces]
-  [[Loopback TCP]]
-    type = TCPServerInterface
-    enabled = yes
-    listen_ip = 127.0.0.1
-    listen_port = ${port}
-`,
-  )
-  const child = spawn(
-    BIN,
-    ['--no-https', '--auth', '--host', '127.0.0.1', '--port', DEV ? (process.env.MESHCHATX_API_PORT ?? '8000') : '0', '--storage-dir', join(dir, 'storage'),
-      '--reticulum-config-dir', join(dir, 'rns'), '--rns-log-level', 'warning'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  children.push(child)
-  const info = {}
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('no "listening on" line')), TIMEOUT)
-    child.on('exit', (code) => fail(new Error(`meshchatx exited early (${code})`)))
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /^(identity|lxmf\.delivery):\s+([0-9a-f]{32})$/.exec(line)
-      if (m) info[m[1]] = m[2]
-      if (line.startsWith('listening on ')) {
-        clearTimeout(timer)
-        ok({ child, url: DEV ?? line.slice('listening on '.length), identity: info.identity, lxmf: info['lxmf.delivery'] })
-      }
-    })
-  })
-}
-
-/** The Python peer: JSON lines over stdin/stdout (docs/interop.md). */
-class Peer {
-  constructor(python, port) {
-    const dir = join(tmpRoot, 'peer')
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      join(dir, 'config'),
-      `[reticulum]
-  enable_transport = No
-  share_instance = No
-  panic_on_interface_error = No
-
-[logging]
-  loglevel = 2
-
-[interfaces]
-  [[To meshchatx]]
-    type = TCPClientInterface
-    enabled = yes
-    target_host = 127.0.0.1
-    target_port = ${port}
-`,
-    )
-    this.child = spawn(python, [join(ROOT, 'tests/interop/peer.py'), '--config', dir], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    children.push(this.child)
-    this.stderr = []
-    this.child.stderr.on('data', (d) => this.stderr.push(String(d)))
-    this.next = 1
-    this.pending = new Map()
-    this.events = []
-    this.waiters = []
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      let msg
-      try {
-        msg = JSON.parse(line)
-      } catch {
-        return
-      }
-      if (msg.event) {
-        this.events.push(msg)
-        for (const w of [...this.waiters]) if (w.pred(msg)) w.ok(msg)
-      } else if (this.pending.has(msg.id)) {
-        const { ok, fail } = this.pending.get(msg.id)
-        this.pending.delete(msg.id)
-        if (msg.ok) ok(msg)
-        else fail(new Error(`peer: ${msg.error}`))
-      }
-    })
-  }
-
-  event(pred, timeout = TIMEOUT) {
-    const seen = this.events.find(pred)
-    if (seen) return Promise.resolve(seen)
-    return new Promise((ok, fail) => {
-      const w = {
-        pred,
-        ok: (m) => {
-          clearTimeout(timer)
-          this.waiters.splice(this.waiters.indexOf(w), 1)
-          ok(m)
-        },
-      }
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1)
-        fail(new Error('peer: timed out waiting for an event'))
-      }, timeout)
-      this.waiters.push(w)
-    })
-  }
-
-  call(cmd, args = {}) {
-    const id = this.next++
-    return new Promise((ok, fail) => {
-      this.pending.set(id, { ok, fail })
-      this.child.stdin.write(JSON.stringify({ id, cmd, ...args }) + '\n')
-    })
-  }
-}
-
-function pythonPath() {
-  if (process.env.PEER_PYTHON) return process.env.PEER_PYTHON
-  const out = execFileSync('bash', [join(ROOT, 'scripts/setup-python.sh')], { encoding: 'utf8' })
-  return out.trim().split('\n').at(-1).trim()
-}
 
 const hex = (buf) => Buffer.from(buf).toString('hex')
 // A 4x4 red PNG.
@@ -216,9 +68,14 @@ try {
   mkdirSync(ARTIFACTS, { recursive: true })
   const port = await freePort()
   const python = pythonPath()
-  const app = await startBinary(port)
+  const app = await startBinary({
+    dir: join(tmpRoot, 'app'),
+    interfaces: tcpServer('Loopback TCP', port),
+    args: ['--auth'],
+    children,
+  })
   step(`binary at ${app.url}, TCP server on 127.0.0.1:${port}`)
-  const peer = new Peer(python, port)
+  const peer = new Peer({ python, dir: join(tmpRoot, 'peer'), interfaces: tcpClient('To meshchatx', port), children })
   const ready = await peer.event((e) => e.event === 'ready' || e.event === 'startup_failed', 60_000)
   assert.equal(ready.event, 'ready', `peer started: ${JSON.stringify(ready)}`)
   await until('the peer connected', async () => (await peer.call('status')).interfaces.every((i) => i.online))
@@ -226,30 +83,13 @@ try {
   const { delivery_hash: peerAddr } = await peer.call('lxmf_start', { display_name: 'Py Peer', delivery_limit: 4000 })
   step(`peer ${peerAddr} connected`)
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--no-default-browser-check',
-      '--disable-features=Translate,MediaRouter,OptimizationHints',
-    ],
-  })
+  browser = await launchChromium()
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     locale: 'en-US',
     acceptDownloads: true,
   })
-  await context.addInitScript(() => {
-    window.__cspViolations = []
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
-    )
-  })
+  await watchCsp(context)
   // Notifications, recorded: the page sees permission granted.
   await context.addInitScript(() => {
     window.__notifications = []

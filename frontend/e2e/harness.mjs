@@ -45,14 +45,37 @@ const RETICULUM = `[reticulum]
   panic_on_interface_error = No
 `
 
-/** The binary with `interfaces` (config text, may be empty) and `args`. */
-export function startBinary({ dir, interfaces = '', args = [], children }) {
+/** A loopback-only Reticulum config holding `interfaces` (may be empty). */
+export const reticulumConfig = (interfaces = '') => `${RETICULUM}\n[interfaces]\n${interfaces}`
+
+/** A TCP server interface on 127.0.0.1:`port` (config text). */
+export const tcpServer = (name, port) => `  [[${name}]]
+    type = TCPServerInterface
+    enabled = yes
+    listen_ip = 127.0.0.1
+    listen_port = ${port}
+`
+
+/** A TCP client interface to 127.0.0.1:`port` (config text). */
+export const tcpClient = (name, port) => `  [[${name}]]
+    type = TCPClientInterface
+    enabled = yes
+    target_host = 127.0.0.1
+    target_port = ${port}
+`
+
+/** The binary with `interfaces` (config text, may be empty; or a whole
+ * `rnsConfig`) and extra `args`. Resolves once it listens, with its URL and
+ * the identity and LXMF address it printed. */
+export function startBinary({ dir, interfaces = '', rnsConfig, args = [], children }) {
   const bin = resolve(process.env.MESHCHATX_BIN ?? join(ROOT, 'target/debug/meshchatx'))
   mkdirSync(join(dir, 'rns'), { recursive: true })
-  writeFileSync(join(dir, 'rns', 'config'), `${RETICULUM}\n[interfaces]\n${interfaces}`)
+  writeFileSync(join(dir, 'rns', 'config'), rnsConfig ?? reticulumConfig(interfaces))
+  // With a dev server, the binary listens where its proxy points.
+  const port = DEV ? (process.env.MESHCHATX_API_PORT ?? '8000') : '0'
   const child = spawn(
     bin,
-    ['--no-https', '--host', '127.0.0.1', '--port', DEV ? '8000' : '0', '--storage-dir', join(dir, 'storage'),
+    ['--no-https', '--host', '127.0.0.1', '--port', port, '--storage-dir', join(dir, 'storage'),
       '--reticulum-config-dir', join(dir, 'rns'), '--rns-log-level', 'warning', ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
@@ -76,7 +99,7 @@ export function startBinary({ dir, interfaces = '', args = [], children }) {
 export class Peer {
   constructor({ python, dir, interfaces, children }) {
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'config'), `${RETICULUM}\n[logging]\n  loglevel = 2\n\n[interfaces]\n${interfaces}`)
+    writeFileSync(join(dir, 'config'), reticulumConfig(interfaces).replace('\n[interfaces]', '\n[logging]\n  loglevel = 2\n\n[interfaces]'))
     this.child = spawn(python, [join(ROOT, 'tests/interop/peer.py'), '--config', dir], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -153,8 +176,17 @@ export function launchChromium() {
       '--disable-sync',
       '--no-first-run',
       '--no-default-browser-check',
-      '--disable-features=Translate,MediaRouter,OptimizationHints',
+      '--disable-features=Translate,MediaRouter,OptimizationHints,LocalNetworkAccessChecks',
     ],
+  })
+}
+
+/** Stops a child with SIGTERM; resolves with its exit code. */
+export function stop(child) {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok(child.exitCode)
+    child.once('exit', (code) => ok(code))
+    child.kill('SIGTERM')
   })
 }
 

@@ -25,7 +25,9 @@ import {
   freePort,
   launchChromium,
   pythonPath,
+  reticulumConfig,
   startBinary,
+  tcpServer,
   until,
   watchCsp,
 } from './harness.mjs'
@@ -34,12 +36,6 @@ const t0 = Date.now()
 const step = (s) => console.log(`e2e-network: ${s} (${((Date.now() - t0) / 1000).toFixed(1)}s)`)
 const tmpRoot = mkdtempSync(join(tmpdir(), 'meshchatx-ui-network-'))
 const children = []
-const tcpServer = (name, port) => `  [[${name}]]
-    type = TCPServerInterface
-    enabled = yes
-    listen_ip = 127.0.0.1
-    listen_port = ${port}
-`
 
 /** lxmd as a propagation node, its Reticulum on a TCP server at `port`. */
 function startLxmd(lxmd, port) {
@@ -47,7 +43,7 @@ function startLxmd(lxmd, port) {
   mkdirSync(join(dir, 'rns'), { recursive: true })
   writeFileSync(
     join(dir, 'rns', 'config'),
-    `[reticulum]\n  enable_transport = No\n  share_instance = No\n  panic_on_interface_error = No\n\n[interfaces]\n${tcpServer('Loopback TCP', port)}`,
+    reticulumConfig(tcpServer('Loopback TCP', port)),
   )
   writeFileSync(
     join(dir, 'config'),

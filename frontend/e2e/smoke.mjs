@@ -10,83 +10,36 @@
 //
 // Env: MESHCHATX_BIN (default ../target/debug/meshchatx), CHROMIUM
 // (default /usr/bin/chromium).
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import assert from 'node:assert/strict'
-import { chromium } from 'playwright-core'
+import {
+  ARTIFACTS,
+  TIMEOUT,
+  launchChromium,
+  reticulumConfig,
+  startBinary,
+  stop,
+  tcpServer,
+  watchCsp,
+} from './harness.mjs'
 
-const here = new URL('.', import.meta.url).pathname
-const BIN = resolve(process.env.MESHCHATX_BIN ?? join(here, '../../target/debug/meshchatx'))
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const ARTIFACTS = join(here, '../test-results/e2e')
-const TIMEOUT = 30_000
-
-// Never the user's Reticulum config: no shared instance, no AutoInterface,
-// one TCP server on 127.0.0.1 at a free port.
-const LOOPBACK_CONFIG = `[reticulum]
-  enable_transport = No
-  share_instance = No
-  panic_on_interface_error = No
-
-[interfaces]
-  [[Loopback TCP]]
-    type = TCPServerInterface
-    enabled = yes
-    listen_ip = 127.0.0.1
-    listen_port = 0
-`
-// Same, with a value the config parser refuses: start-up fails.
-const BROKEN_CONFIG = LOOPBACK_CONFIG.replace('listen_port = 0', 'listen_port = not-a-port')
+const LOOPBACK_CONFIG = reticulumConfig(tcpServer('Loopback TCP', 0))
+const BROKEN_CONFIG = reticulumConfig(tcpServer('Loopback TCP', 'not-a-port'))
 
 const NAV = [
   { label: 'Messages', path: '/messages', heading: 'Messages', shot: 'messages' },
   { label: 'Network', path: '/network', heading: 'Network', shot: 'network' },
   { label: 'Propagation nodes', path: '/propagation-nodes', heading: 'Propagation nodes', shot: 'propagation-nodes' },
   { label: 'Interfaces', path: '/interfaces', heading: 'Interfaces', shot: 'interfaces' },
+  { label: 'Network tools', path: '/network-tools', heading: 'Network tools', shot: 'network-tools' },
   { label: 'Identities', path: '/identities', heading: 'Identities', shot: 'identities' },
   { label: 'Settings', path: '/settings', heading: 'Settings', shot: 'settings' },
 ]
 
 const tmpRoot = mkdtempSync(join(tmpdir(), 'meshchatx-ui-e2e-'))
 const children = []
-
-/** Starts the binary; resolves with its URL and the identity it printed. */
-function startBinary(name, rnsConfig) {
-  const dir = join(tmpRoot, name)
-  mkdirSync(join(dir, 'rns'), { recursive: true })
-  writeFileSync(join(dir, 'rns', 'config'), rnsConfig)
-  const child = spawn(
-    BIN,
-    ['--no-https', '--host', '127.0.0.1', '--port', '0', '--storage-dir', join(dir, 'storage'),
-      '--reticulum-config-dir', join(dir, 'rns')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  children.push(child)
-  const info = {}
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name}: no "listening on" line`)), TIMEOUT)
-    child.on('exit', (code) => fail(new Error(`${name}: exited early (${code})`)))
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /^(identity|lxmf\.delivery):\s+([0-9a-f]{32})$/.exec(line)
-      if (m) info[m[1]] = m[2]
-      if (line.startsWith('listening on ')) {
-        clearTimeout(timer)
-        ok({ child, url: line.slice('listening on '.length), identity: info.identity, lxmf: info['lxmf.delivery'] })
-      }
-    })
-  })
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok(child.exitCode)
-    child.once('exit', (code) => ok(code))
-    child.kill('SIGTERM')
-  })
-}
 
 /** Records console errors, page errors and CSP violations of a page. */
 function watch(page, sink) {
@@ -97,13 +50,6 @@ function watch(page, sink) {
 }
 
 // Runs in the page before its own scripts (from outside the CSP).
-const recordViolations = () => {
-  window.__cspViolations = []
-  document.addEventListener('securitypolicyviolation', (e) =>
-    window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
-  )
-}
-
 async function violations(page) {
   return page.evaluate(() => window.__cspViolations ?? [])
 }
@@ -114,30 +60,15 @@ let browser
 let exitCode = 0
 try {
   mkdirSync(ARTIFACTS, { recursive: true })
-  const app = await startBinary('ok', LOOPBACK_CONFIG)
+  const app = await startBinary({ dir: join(tmpRoot, 'ok'), rnsConfig: LOOPBACK_CONFIG, children })
   assert.match(app.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   assert.ok(app.identity && app.lxmf, 'the binary printed its identity and lxmf address')
   step(`binary at ${app.url}`)
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--no-default-browser-check',
-      // LocalNetworkAccessChecks: a page served through route interception
-      // (the strict-CSP check below) counts as public and would be refused
-      // its WebSocket to 127.0.0.1.
-      '--disable-features=Translate,MediaRouter,OptimizationHints,LocalNetworkAccessChecks',
-    ],
-  })
+  browser = await launchChromium()
   // A new context is a fresh profile: no storage, no cache.
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
-  await context.addInitScript(recordViolations)
+  await watchCsp(context)
   const errors = []
   const page = await context.newPage()
   watch(page, errors)
@@ -262,7 +193,7 @@ try {
   step('binary exited')
 
   // A start-up that fails shows the failure and its reason.
-  const broken = await startBinary('broken', BROKEN_CONFIG)
+  const broken = await startBinary({ dir: join(tmpRoot, 'broken'), rnsConfig: BROKEN_CONFIG, children })
   const failed = await context.newPage()
   await failed.goto(broken.url + '/')
   await failed.getByRole('heading', { level: 1, name: 'Start-up failed' }).waitFor({ timeout: TIMEOUT })
