@@ -47,3 +47,20 @@ export function mutations(calls: { url: string; init?: RequestInit }[]) {
     .filter((c) => c.init?.method && c.init.method !== 'GET')
     .map((c) => ({ method: c.init!.method, url: c.url, body: c.init!.body ? JSON.parse(String(c.init!.body)) : null }))
 }
+
+/** The controls under `root` with no accessible name (label, aria-label,
+ * aria-labelledby, or a button's or link's own text). */
+export function unlabelled(root: HTMLElement): string[] {
+  const missing: string[] = []
+  for (const el of root.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')) {
+    const id = el.id
+    const named =
+      !!el.getAttribute('aria-label') ||
+      !!el.getAttribute('aria-labelledby') ||
+      !!el.closest('label') ||
+      (id && root.querySelector(`label[for="${id}"]`)) ||
+      ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent!.trim() !== '')
+    if (!named) missing.push(el.outerHTML.slice(0, 100))
+  }
+  return missing
+}

@@ -5,40 +5,11 @@ import InterfacesPage from '../../pages/InterfacesPage.vue'
 import NetworkToolsPage from '../../pages/NetworkToolsPage.vue'
 import PropagationNodesPage from '../../pages/PropagationNodesPage.vue'
 import { emptyDraft } from '../../lib/network'
-import { mountWith } from '../../test-utils'
+import { mountWith, stubFetch, unlabelled } from '../../test-utils'
 
 const PEER = 'a'.repeat(32)
 
-function stubFetch(routes: Record<string, unknown>) {
-  const calls: { url: string; init?: RequestInit }[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = String(input)
-      calls.push({ url, init })
-      if (url === '/api/v1/auth/csrf') return new Response('{"csrf_token":"t"}')
-      const key = Object.keys(routes).find((k) => url.startsWith(k))
-      return new Response(JSON.stringify(key ? routes[key] : {}))
-    }),
-  )
-  return calls
-}
 afterEach(() => vi.unstubAllGlobals())
-
-// Every control has an accessible name (see pages.test.ts).
-function unlabelled(root: HTMLElement): string[] {
-  return [...root.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')]
-    .filter((el) => {
-      const id = el.id
-      return !(
-        el.getAttribute('aria-label') ||
-        el.closest('label') ||
-        (id && root.querySelector(`label[for="${id}"]`)) ||
-        ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent!.trim() !== '')
-      )
-    })
-    .map((el) => el.outerHTML.slice(0, 100))
-}
 
 describe('InterfaceForm', () => {
   it('shows why each field is wrong only after a try, and sends nothing then', async () => {

@@ -10,7 +10,7 @@ import MessagesPage from '../../pages/MessagesPage.vue'
 import SettingsPage from '../../pages/SettingsPage.vue'
 import type { LxmfMessage } from '../../lib/api'
 import { useMessagesStore } from '../../stores/messages'
-import { mountWith, stubFetch } from '../../test-utils'
+import { mountWith, stubFetch, unlabelled } from '../../test-utils'
 
 vi.mock('vue-router', () => ({
   useRoute: () => ({ params: {}, fullPath: '/' }),
@@ -172,21 +172,6 @@ describe('ChatView', () => {
 
 // Every control has an accessible name: a <label for>, a wrapping <label>,
 // aria-label, or its own text.
-function unlabelled(root: HTMLElement): string[] {
-  const missing: string[] = []
-  for (const el of root.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')) {
-    const id = el.id
-    const named =
-      !!el.getAttribute('aria-label') ||
-      !!el.getAttribute('aria-labelledby') ||
-      !!el.closest('label') ||
-      (id && root.querySelector(`label[for="${id}"]`)) ||
-      ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent!.trim() !== '')
-    if (!named) missing.push(el.outerHTML.slice(0, 100))
-  }
-  return missing
-}
-
 describe('every control has a label', () => {
   const announce = {
     id: 1,
