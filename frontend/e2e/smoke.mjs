@@ -113,6 +113,14 @@ try {
   assert.equal(await page.getByLabel('LXMF address', { exact: true }).inputValue(), app.lxmf)
   assert.ok(await page.getByRole('button', { name: 'Copy Identity hash' }).isVisible())
 
+  // Announcing and delivery: the stamp cost is saved by the binary and kept.
+  await page.getByLabel(/^Stamp cost senders must meet/).fill('8')
+  await page.getByRole('button', { name: 'Save announcing and delivery' }).click()
+  await page.getByRole('status').filter({ hasText: 'Saved; announced' }).waitFor({ timeout: TIMEOUT })
+  const saved = await page.evaluate(async () => (await (await fetch('/api/v1/config')).json()).config)
+  assert.equal(saved.lxmf_inbound_stamp_cost, 8)
+  step('stamp cost saved')
+
   // Theme and language.
   await page.getByRole('radio', { name: 'Dark' }).check()
   assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), true)

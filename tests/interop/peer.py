@@ -661,6 +661,11 @@ class Peer:
         router.handle_outbound(lxm)
         return {"message_hash": hx(lxm.hash), "method": getattr(lxm, "method", None)}
 
+    def cmd_lxmf_stamp_cost(self, a):
+        """The stamp cost LXMF has recorded for a recipient (from its announce)."""
+        dest_hash = unhex(a.get("destination_hash"), "destination_hash")
+        return {"stamp_cost": self.lxmf_router.get_outbound_stamp_cost(dest_hash)}
+
     def cmd_lxmf_set_propagation_node(self, a):
         dest_hash = unhex(a.get("destination_hash"), "destination_hash")
         self.lxmf_router.set_outbound_propagation_node(dest_hash)

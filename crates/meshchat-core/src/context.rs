@@ -13,6 +13,7 @@ mod maintenance;
 mod messages;
 mod organize;
 mod propagation;
+mod stamps;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSou
 pub use messages::{ConversationView, OutboundRequest, method_name, state_name};
 pub use organize::{MAX_BULK, MAX_FOLDER_NAME};
 pub use propagation::{PropagationNodeView, SyncView};
+pub use stamps::{INBOUND_STAMP_COST_KEY, MAX_INBOUND_STAMP_COST};
 
 /// How long a write that must not be lost waits for room in the store's queue.
 const RELIABLE_WAIT: Duration = Duration::from_secs(5);
@@ -58,6 +60,8 @@ struct Inner {
     /// Wakes the auto-announce loop when its settings change.
     auto_announce_changed: tokio::sync::Notify,
     sync: propagation::SharedSync,
+    /// The inbound stamp cost as last read or written (`stamps.rs`).
+    inbound_stamp_cost: std::sync::atomic::AtomicU8,
 }
 
 impl std::fmt::Debug for IdentityContext {
@@ -107,6 +111,7 @@ impl IdentityContext {
                 auto_announce: std::sync::Mutex::new(AutoAnnounce::default()),
                 auto_announce_changed: tokio::sync::Notify::new(),
                 sync: propagation::SharedSync::default(),
+                inbound_stamp_cost: std::sync::atomic::AtomicU8::new(0),
             }),
         }
     }

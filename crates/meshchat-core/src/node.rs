@@ -352,6 +352,17 @@ impl Node {
         Ok(())
     }
 
+    /// Sets the active identity's inbound stamp cost (0..=254, 0: none),
+    /// stored, applied and announced at once.
+    pub async fn set_inbound_stamp_cost(&self, cost: u8) -> Result<(), CoreError> {
+        let _changes = self.inner.changes.lock().await;
+        let ctx = self.context()?;
+        let name = self.settings().display_name;
+        ctx.set_inbound_stamp_cost(cost, name).await?;
+        let _ = self.inner.bus.send(CoreEvent::ConfigChanged);
+        Ok(())
+    }
+
     /// Network facts; `None` until the stack has started.
     pub fn net_info(&self) -> Option<&NetInfo> {
         self.inner.net_info.get()

@@ -95,10 +95,9 @@ pub(crate) fn config_json(state: &AppState) -> Value {
     let node = &state.node;
     let id = node.identity();
     let settings = node.settings();
-    let auto = node
-        .context()
-        .map(|c| c.auto_announce())
-        .unwrap_or_default();
+    let ctx = node.context().ok();
+    let auto = ctx.as_ref().map(|c| c.auto_announce()).unwrap_or_default();
+    let stamp_cost = ctx.as_ref().map_or(0, |c| c.inbound_stamp_cost());
     json!({
         "display_name": settings.display_name,
         "identity_hash": id.identity_hash.to_string(),
@@ -112,6 +111,7 @@ pub(crate) fn config_json(state: &AppState) -> Value {
         "theme": "light",
         "language": "en",
         "auth_enabled": state.auth.settings().enabled,
+        "lxmf_inbound_stamp_cost": stamp_cost,
     })
 }
 

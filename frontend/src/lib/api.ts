@@ -38,6 +38,10 @@ export interface Config {
   lxmf_address_hash: string
   identity_public_key?: string
   auth_enabled?: boolean
+  auto_announce_enabled?: boolean
+  auto_announce_interval_seconds?: number
+  /** 0: senders need no stamp. */
+  lxmf_inbound_stamp_cost?: number
 }
 
 /** An LXMF message row (`lxmf_message` in the API and the pushes). */

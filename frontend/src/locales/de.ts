@@ -476,4 +476,16 @@ export default {
     noFolder: 'Kein Ordner',
     move: 'Verschieben',
   },
+  delivery: {
+    title: 'Ankündigen und Zustellung',
+    autoAnnounce: 'Diese Identität automatisch ankündigen',
+    interval: 'Alle (Minuten)',
+    stampCost: 'Stempelkosten, die Absender erbringen müssen (0 bis 254; 0: keine)',
+    stampHint:
+      'Ein Stempel ist ein Arbeitsnachweis, den ein Absender jeder Nachricht beifügt: höhere Kosten machen Spam teuer, langsame Absender warten länger. Deine Ankündigungen enthalten ihn.',
+    save: 'Ankündigen und Zustellung speichern',
+    saved: 'Gespeichert; mit den neuen Einstellungen angekündigt.',
+    badInterval: 'Das Intervall beträgt mindestens eine Minute.',
+    badCost: 'Die Stempelkosten sind eine ganze Zahl von 0 bis 254.',
+  },
 }

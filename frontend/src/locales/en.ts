@@ -476,4 +476,16 @@ export default {
     noFolder: 'No folder',
     move: 'Move',
   },
+  delivery: {
+    title: 'Announcing and delivery',
+    autoAnnounce: 'Announce this identity automatically',
+    interval: 'Every (minutes)',
+    stampCost: 'Stamp cost senders must meet (0 to 254; 0: none)',
+    stampHint:
+      'A stamp is proof of work a sender attaches to each message: a higher cost makes spam expensive, and slow senders wait longer. Your announces carry it.',
+    save: 'Save announcing and delivery',
+    saved: 'Saved; announced with the new settings.',
+    badInterval: 'The interval is at least one minute.',
+    badCost: 'The stamp cost is a whole number from 0 to 254.',
+  },
 }

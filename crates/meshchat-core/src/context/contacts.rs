@@ -103,10 +103,12 @@ impl IdentityContext {
         let stored = name.clone();
         self.store(move |s| s.set_setting(DISPLAY_NAME_KEY, &stored))
             .await?;
-        // Adding an identity that is online again only renames it.
+        // Adding an identity that is online again only renames it (the
+        // stamp cost goes with it, or it would be reset).
+        let cost = Some(self.inbound_stamp_cost()).filter(|c| *c > 0);
         self.inner
             .router
-            .add_identity(self.inner.identity.clone(), Some(name), None)
+            .add_identity(self.inner.identity.clone(), Some(name), cost)
             .await?;
         Ok(())
     }

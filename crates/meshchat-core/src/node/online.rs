@@ -50,6 +50,10 @@ pub(crate) async fn bring_online(
         .filter(|n| !n.is_empty())
         .or_else(|| read_metadata_name(shared.storage, &hash))
         .unwrap_or(fallback);
+    let stamp_cost = ctx
+        .load_inbound_stamp_cost()
+        .await
+        .map_err(|e| format!("reading the settings of {hash}: {e}"))?;
     // Listening before the identity goes online: nothing is missed.
     let tasks = ctx.spawn_tasks();
     let online = Online {
@@ -61,7 +65,11 @@ pub(crate) async fn bring_online(
     };
     let registered = shared
         .router
-        .add_identity(identity, Some(display_name), None)
+        .add_identity(
+            identity,
+            Some(display_name),
+            Some(stamp_cost).filter(|c| *c > 0),
+        )
         .await;
     let mut online = online;
     if let Err(e) = registered {

@@ -210,7 +210,8 @@ pub(crate) async fn unblock(
 }
 
 /// `PATCH /api/v1/config` `{"display_name"?: string, ...}` → `{"config": {...}}`.
-/// Only the display name is backed yet; other keys are ignored.
+/// Backed: the display name, auto-announce, login on/off, the preferred
+/// propagation node and the inbound stamp cost; other keys are ignored.
 pub(crate) async fn patch_config(
     State(state): State<AppState>,
     body: Bytes,
@@ -219,12 +220,20 @@ pub(crate) async fn patch_config(
     let body = json_body(&body)?;
     // Checked before anything is changed.
     let auto = auto_announce_change(&body)?;
+    let stamp_cost = inbound_stamp_cost(&body)?;
     if let Some(v) = body.get("auth_enabled") {
         set_auth_enabled(&state, v).await?;
     }
     if auto != AutoAnnounceChange::default() {
         let ctx = context(&state.node)?;
         ctx.set_auto_announce(auto).await.map_err(core_error)?;
+    }
+    if let Some(cost) = stamp_cost {
+        state
+            .node
+            .set_inbound_stamp_cost(cost)
+            .await
+            .map_err(core_error)?;
     }
     if let Some(v) = body.get("lxmf_preferred_propagation_node_destination_hash") {
         crate::network::select_propagation_node(&state, v).await?;
@@ -238,6 +247,27 @@ pub(crate) async fn patch_config(
             .map_err(core_error)?;
     }
     Ok(Json(json!({ "config": config_json(&state) })))
+}
+
+/// `lxmf_inbound_stamp_cost` in `PATCH /api/v1/config`: a whole number 0
+/// (none) to 254; anything else is 400.
+fn inbound_stamp_cost(body: &serde_json::Map<String, Value>) -> Result<Option<u8>, ApiError> {
+    let Some(v) = body.get("lxmf_inbound_stamp_cost") else {
+        return Ok(None);
+    };
+    v.as_u64()
+        .and_then(|n| u8::try_from(n).ok())
+        .filter(|n| *n <= meshchat_core::MAX_INBOUND_STAMP_COST)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::BadRequest,
+                format!(
+                    "lxmf_inbound_stamp_cost must be a whole number from 0 to {}",
+                    meshchat_core::MAX_INBOUND_STAMP_COST
+                ),
+            )
+        })
 }
 
 /// `auto_announce_enabled` (true or false) and
