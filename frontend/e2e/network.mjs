@@ -211,6 +211,13 @@ try {
     const syncState = page.getByRole('status', { name: 'Sync state' })
     await syncState.filter({ hasText: /Sync complete: 0 messages received\.|Sync failed/ }).waitFor({ timeout: 90_000 })
     assert.match(await syncState.textContent(), /Sync complete: 0 messages received\./, 'the sync completed')
+    // The completed sync is in the config (pushed): no longer "never".
+    await page.getByText(/^Last completed sync: (?!never)/).waitFor({ timeout: TIMEOUT })
+    await page.getByLabel('Sync by itself').selectOption({ label: 'Every hour' })
+    await until('auto-sync saved', async () => {
+      const c = await page.evaluate(() => fetch('/api/v1/config').then((r) => r.json()))
+      return c.config.lxmf_preferred_propagation_node_auto_sync_interval_seconds === 3600
+    })
     await shot('propagation-nodes')
     step('lxmd listed, chosen, synced: complete')
   } else {

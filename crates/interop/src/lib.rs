@@ -33,12 +33,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod config;
+mod lxmd;
 mod peer;
 mod rnsd;
 mod tap;
 mod topology;
 
 pub use config::{Interface, RnsConfig, SharedInstance};
+pub use lxmd::Lxmd;
 pub use peer::{DEFAULT_TIMEOUT, PyPeer, event_matches};
 pub use rnsd::Rnsd;
 pub use tap::{Direction, Frame, FrameTap};

@@ -17,13 +17,12 @@
 // Test code: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use interop::{
     Meeting, PyPeer, RnsConfig, Rnsd, SharedInstance, TempDir, Topology, field, free_port,
-    from_hex, to_hex, venv_bin, wait_until,
+    from_hex, to_hex, wait_until,
 };
 use lxmf::delivery::propagation_destination;
 use lxmf::driver::LxmfRouter;
@@ -40,70 +39,25 @@ fn dest(hex: &str) -> DestinationHash {
     DestinationHash(from_hex(hex).try_into().unwrap())
 }
 
-/// A Python `lxmd` propagation node, killed on drop.
+/// A Python `lxmd` propagation node (`interop::Lxmd`) and its
+/// `lxmf.propagation` hash.
 struct Lxmd {
-    child: Child,
-    log: std::path::PathBuf,
     node: DestinationHash,
+    process: interop::Lxmd,
 }
 
 impl Lxmd {
-    /// Starts lxmd with stamp cost 13 (the lowest a node may ask) on the
-    /// Reticulum of `rns` (under `dir`); when that serves TCP, returns once
-    /// it listens.
     fn spawn(dir: &std::path::Path, rns: RnsConfig) -> Lxmd {
-        let rns = rns.write();
-        let conf = dir.join("lxmd");
-        std::fs::create_dir_all(&conf).unwrap();
-        std::fs::write(
-            conf.join("config"),
-            "[propagation]\nenable_node = yes\nannounce_interval = 360\nannounce_at_start = yes\n\
-             autopeer = no\npropagation_stamp_cost_target = 13\n\n\
-             [lxmf]\ndisplay_name = lxmd-test\nannounce_at_start = no\n\n\
-             [logging]\nloglevel = 5\n",
-        )
-        .unwrap();
         let identity = PrivateIdentity::generate(&mut OsRng);
-        std::fs::write(conf.join("identity"), &identity.to_private_bytes()[..]).unwrap();
-        let log = dir.join("lxmd.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(venv_bin("lxmd"))
-            .arg("--config")
-            .arg(&conf)
-            .arg("--rnsconfig")
-            .arg(rns.dir())
-            .arg("-v")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .env("PYTHONUNBUFFERED", "1")
-            .spawn()
-            .unwrap();
-        let up = rns.tcp_server_ports().iter().all(|&port| {
-            wait_until(WAIT, || {
-                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-            })
-        });
-        let d = Lxmd {
-            child,
-            log,
+        let process = interop::Lxmd::spawn(dir, rns, &identity.to_private_bytes()[..]);
+        Lxmd {
             node: propagation_destination(&identity.hash()),
-        };
-        assert!(up, "lxmd never listened: {}", d.log_tail());
-        d
+            process,
+        }
     }
 
     fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
-impl Drop for Lxmd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log_tail()
     }
 }
 

@@ -8,6 +8,7 @@
 mod access;
 mod announces;
 mod auto_announce;
+mod auto_sync;
 mod contacts;
 mod maintenance;
 mod messages;
@@ -29,6 +30,7 @@ use crate::events::{CoreEvent, EventSink};
 
 pub use announces::{AnnounceView, stamp_cost_of};
 pub use auto_announce::{AutoAnnounce, AutoAnnounceChange, MIN_AUTO_ANNOUNCE_INTERVAL};
+pub use auto_sync::{AutoSync, MIN_AUTO_SYNC_INTERVAL};
 pub use contacts::DISPLAY_NAME_KEY;
 pub(crate) use maintenance::archive_error;
 pub use maintenance::{BACKUP_MAX_COUNT_KEY, DEFAULT_BACKUP_MAX_COUNT, RestoreSource};
@@ -60,6 +62,10 @@ struct Inner {
     /// Wakes the auto-announce loop when its settings change.
     auto_announce_changed: tokio::sync::Notify,
     sync: propagation::SharedSync,
+    /// Auto-sync settings as last read or written (`auto_sync.rs`).
+    auto_sync: std::sync::Mutex<AutoSync>,
+    /// Wakes the auto-sync loop when its settings change.
+    auto_sync_changed: tokio::sync::Notify,
     /// The inbound stamp cost as last read or written (`stamps.rs`).
     inbound_stamp_cost: std::sync::atomic::AtomicU8,
 }
@@ -111,6 +117,8 @@ impl IdentityContext {
                 auto_announce: std::sync::Mutex::new(AutoAnnounce::default()),
                 auto_announce_changed: tokio::sync::Notify::new(),
                 sync: propagation::SharedSync::default(),
+                auto_sync: std::sync::Mutex::new(AutoSync::default()),
+                auto_sync_changed: tokio::sync::Notify::new(),
                 inbound_stamp_cost: std::sync::atomic::AtomicU8::new(0),
             }),
         }
@@ -131,6 +139,7 @@ impl IdentityContext {
             )),
             tokio::spawn(announces::run(self.clone(), self.inner.net.subscribe())),
             tokio::spawn(auto_announce::run(self.clone())),
+            tokio::spawn(auto_sync::run(self.clone())),
         ]
     }
 

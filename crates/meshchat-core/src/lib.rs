@@ -28,6 +28,7 @@ pub use context::{
     IdentityContext, MAX_BULK, MAX_FOLDER_NAME, MIN_AUTO_ANNOUNCE_INTERVAL, OutboundRequest,
     parse_destination_hash, parse_identity_hash, stamp_cost_of,
 };
+pub use context::{AutoSync, MIN_AUTO_SYNC_INTERVAL};
 pub use context::{INBOUND_STAMP_COST_KEY, MAX_INBOUND_STAMP_COST, PropagationNodeView, SyncView};
 pub use error::CoreError;
 pub use events::{CoreEvent, EVENT_BUS_CAPACITY};

@@ -98,6 +98,7 @@ pub(crate) fn config_json(state: &AppState) -> Value {
     let ctx = node.context().ok();
     let auto = ctx.as_ref().map(|c| c.auto_announce()).unwrap_or_default();
     let stamp_cost = ctx.as_ref().map_or(0, |c| c.inbound_stamp_cost());
+    let sync = ctx.as_ref().map(|c| c.auto_sync()).unwrap_or_default();
     json!({
         "display_name": settings.display_name,
         "identity_hash": id.identity_hash.to_string(),
@@ -112,6 +113,11 @@ pub(crate) fn config_json(state: &AppState) -> Value {
         "language": "en",
         "auth_enabled": state.auth.settings().enabled,
         "lxmf_inbound_stamp_cost": stamp_cost,
+        "lxmf_preferred_propagation_node_destination_hash":
+            sync.preferred_node.map(|n| n.to_string()),
+        "lxmf_preferred_propagation_node_auto_sync_interval_seconds": sync.interval_seconds,
+        // Whole seconds, like `last_announced_at`.
+        "lxmf_preferred_propagation_node_last_synced_at": sync.last_synced_at.map(f64::floor),
     })
 }
 

@@ -42,6 +42,11 @@ export interface Config {
   auto_announce_interval_seconds?: number
   /** 0: senders need no stamp. */
   lxmf_inbound_stamp_cost?: number
+  lxmf_preferred_propagation_node_destination_hash?: string | null
+  /** 0: no automatic sync. */
+  lxmf_preferred_propagation_node_auto_sync_interval_seconds?: number
+  /** Unix seconds of the last completed sync. */
+  lxmf_preferred_propagation_node_last_synced_at?: number | null
 }
 
 /** An LXMF message row (`lxmf_message` in the API and the pushes). */

@@ -400,6 +400,12 @@ export default {
     cleared: 'Jetzt kein bevorzugter Knoten.',
     manual: 'Einen Knoten über seinen Ziel-Hash verwenden',
     useManual: 'Knoten verwenden',
+    autoSync: 'Selbstständig abgleichen',
+    autoSyncOff: 'Nie (nur auf Anfrage)',
+    everyMinutes: 'Jede Minute | Alle {n} Minuten',
+    everyHours: 'Jede Stunde | Alle {n} Stunden',
+    lastSynced: 'Letzter abgeschlossener Abgleich: {when}',
+    neverSynced: 'nie',
   },
   security: {
     title: 'Passwort und Sitzungen',

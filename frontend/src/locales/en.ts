@@ -418,6 +418,12 @@ export default {
     cleared: 'No preferred node now.',
     manual: 'Use a node by its destination hash',
     useManual: 'Use node',
+    autoSync: 'Sync by itself',
+    autoSyncOff: 'Never (only when asked)',
+    everyMinutes: 'Every minute | Every {n} minutes',
+    everyHours: 'Every hour | Every {n} hours',
+    lastSynced: 'Last completed sync: {when}',
+    neverSynced: 'never',
   },
   setup: {
     progress: 'Step {step} of {steps}',

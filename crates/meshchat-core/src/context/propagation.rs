@@ -148,6 +148,7 @@ impl IdentityContext {
         self.store(move |s| s.set_preferred_propagation_node(text.as_deref()))
             .await?;
         self.inner.router.set_propagation_node(node).await?;
+        self.auto_sync_node_changed(node);
         Ok(())
     }
 
@@ -171,6 +172,7 @@ impl IdentityContext {
         let router = self.inner.router.clone();
         let local = self.inner.lxmf_delivery;
         let progress = self.inner.sync.clone();
+        let ctx = self.clone();
         s.task = Some(tokio::spawn(async move {
             let mut events = router.subscribe();
             let watch = {
@@ -198,7 +200,11 @@ impl IdentityContext {
                 },
                 () = watch => SyncView { state: "failed", ..SyncView::default() },
             };
+            let complete = view.state == "complete";
             lock(&progress).view = view;
+            if complete {
+                let _ = ctx.record_synced(rns_net::now()).await;
+            }
         }));
         Ok(())
     }

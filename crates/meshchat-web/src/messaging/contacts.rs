@@ -211,7 +211,8 @@ pub(crate) async fn unblock(
 
 /// `PATCH /api/v1/config` `{"display_name"?: string, ...}` → `{"config": {...}}`.
 /// Backed: the display name, auto-announce, login on/off, the preferred
-/// propagation node and the inbound stamp cost; other keys are ignored.
+/// propagation node and its auto-sync interval, and the inbound stamp cost;
+/// other keys are ignored.
 pub(crate) async fn patch_config(
     State(state): State<AppState>,
     body: Bytes,
@@ -221,6 +222,16 @@ pub(crate) async fn patch_config(
     // Checked before anything is changed.
     let auto = auto_announce_change(&body)?;
     let stamp_cost = inbound_stamp_cost(&body)?;
+    let sync_interval = match body.get("lxmf_preferred_propagation_node_auto_sync_interval_seconds")
+    {
+        None => None,
+        Some(v) => Some(v.as_i64().ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::BadRequest,
+                "lxmf_preferred_propagation_node_auto_sync_interval_seconds must be a whole number",
+            )
+        })?),
+    };
     if let Some(v) = body.get("auth_enabled") {
         set_auth_enabled(&state, v).await?;
     }
@@ -237,6 +248,12 @@ pub(crate) async fn patch_config(
     }
     if let Some(v) = body.get("lxmf_preferred_propagation_node_destination_hash") {
         crate::network::select_propagation_node(&state, v).await?;
+    }
+    if let Some(seconds) = sync_interval {
+        let ctx = context(&state.node)?;
+        ctx.set_auto_sync_interval(seconds)
+            .await
+            .map_err(core_error)?;
     }
     if body.contains_key("display_name") {
         let name = name_field(&body, "display_name")?;
