@@ -348,6 +348,11 @@ pub enum SubmitError {
 pub enum ActionError {
     /// The network knows no identity for the destination (no announce yet).
     UnknownIdentity,
+    /// No path to the destination: a link request sent blind would wait out
+    /// an establishment timeout sized for the longest path (minutes). The
+    /// router asks for a path and tries again after `path_request_wait`, as
+    /// it does for a recipient it has not heard.
+    NoPath,
     /// Anything else; the message retries.
     Other(String),
 }

@@ -635,3 +635,61 @@ fn organize_the_conversation(app: &Running, bob: &str) {
     assert!(conv(app).is_none());
     assert!(messages(app, bob).is_empty());
 }
+
+/// A peer we heard announce stays sendable after the binary is killed with
+/// SIGKILL (the network stack's memory of it, saved every few minutes, is
+/// lost; the announce we stored is not): right after the restart, before
+/// the peer announces again or has even reconnected, a send is accepted,
+/// and delivered once the peer is back (a path is asked for every few
+/// seconds, not a link request sent blind into a minutes-long timeout).
+#[test]
+fn a_peer_heard_before_a_kill_9_is_sendable_at_once_after_the_restart() {
+    let tmp = TempDir::new("meshchatx-recall");
+    let port = free_port();
+    let rns = tcp_server_rns_dir(tmp.path(), port);
+    let storage = tmp.join("storage");
+    let app = start(&rns, &storage);
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
+    peer.wait_online(1);
+    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    poll("the peer's announce stored", || {
+        peer.call("lxmf_announce", json!({}));
+        wait_until(Duration::from_secs(2), || {
+            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
+            find(
+                list["announces"].as_array().unwrap(),
+                "destination_hash",
+                &bob,
+            )
+            .is_some()
+        })
+        .then_some(())
+    });
+    let pid = app.pid().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    app.wait_exit();
+
+    let app = start(&rns, &storage);
+    let res = app.send_json(
+        "POST",
+        "/api/v1/lxmf-messages/send",
+        &json!({"delivery_method": "direct",
+                "lxmf_message": {"destination_hash": bob, "content": "still know you"}}),
+    );
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let hash = res.json()["lxmf_message"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    peer.wait_for("lxmf_message", &[("message_hash", &hash)], DEADLINE);
+    assert!(app.terminate().success());
+}

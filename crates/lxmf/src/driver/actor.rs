@@ -599,9 +599,12 @@ impl Actor {
                     .handle_packet_sent(now(), &message, r.map_err(action_error));
             }
             Action::OpenLink { destination } => {
-                let r = net.open_link(destination).await;
-                self.router
-                    .handle_link_opening(now(), &destination, r.map_err(action_error));
+                let path = net.with_node(move |n, _| n.has_path(&destination)).await;
+                let r = match path {
+                    Ok(false) => Err(ActionError::NoPath),
+                    _ => net.open_link(destination).await.map_err(action_error),
+                };
+                self.router.handle_link_opening(now(), &destination, r);
             }
             Action::SendLinkPacket {
                 message,

@@ -429,11 +429,23 @@ impl Router {
             // path to the node and try again later.
             m.failure = Some(super::Failure::PropagationNodeUnreachable);
             m.attempts += 1;
-            if e == ActionError::UnknownIdentity {
+            if matches!(e, ActionError::UnknownIdentity | ActionError::NoPath) {
                 self.actions
                     .push_back(Action::RequestPath { destination: node });
             }
             self.retry(now, id);
+            return;
+        }
+        if e == ActionError::NoPath {
+            // As for a recipient never heard: ask, and look again shortly.
+            let dest = m.packed.message().destination_hash;
+            m.attempts += 1;
+            m.stage = Stage::Queued;
+            m.state = crate::delivery::State::Outbound;
+            m.next_attempt = now + self.config.path_request_wait;
+            self.actions
+                .push_back(Action::RequestPath { destination: dest });
+            self.emit_status(id);
             return;
         }
         self.action_failed(now, id, e);

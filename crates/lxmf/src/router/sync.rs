@@ -202,7 +202,7 @@ impl Router {
         };
         match result {
             Ok(link) => job.link = Some(link),
-            Err(ActionError::UnknownIdentity) if !job.path_requested => {
+            Err(ActionError::UnknownIdentity | ActionError::NoPath) if !job.path_requested => {
                 job.path_requested = true;
                 job.state = SyncState::PathRequested;
                 job.deadline = Some(now + wait);
@@ -211,7 +211,9 @@ impl Router {
                     .push_back(Action::RequestPath { destination: node });
                 self.sync_emit();
             }
-            Err(ActionError::UnknownIdentity) => self.sync_end(Some(SyncFailure::NoPath)),
+            Err(ActionError::UnknownIdentity | ActionError::NoPath) => {
+                self.sync_end(Some(SyncFailure::NoPath))
+            }
             Err(ActionError::Other(_)) => self.sync_end(Some(SyncFailure::LinkFailed)),
         }
     }

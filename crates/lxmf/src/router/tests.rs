@@ -141,6 +141,57 @@ fn unknown_recipient_requests_a_path_and_sends_when_it_announces() {
     assert_eq!(s.router.status(&id).unwrap().attempts, 2);
 }
 
+/// A recipient we know (its identity remembered) but have no path to: no
+/// link request goes out blind; the router asks for a path and looks again
+/// after `path_request_wait`, so a peer that comes back is reached in
+/// seconds, and a path (or announce) makes it due at once.
+#[test]
+fn a_known_recipient_without_a_path_gets_a_path_request_not_a_blind_link() {
+    let mut s = setup();
+    announce(&mut s, T0, None);
+    let id = s
+        .router
+        .submit(T0, message(&s, b"hi"), Method::Direct)
+        .unwrap();
+    assert_eq!(
+        actions(&mut s.router),
+        vec![Action::OpenLink {
+            destination: s.peer
+        }]
+    );
+    s.router
+        .handle_link_opening(T0, &s.peer, Err(ActionError::NoPath));
+    assert_eq!(
+        actions(&mut s.router),
+        vec![Action::RequestPath {
+            destination: s.peer
+        }]
+    );
+    assert_eq!(s.router.status(&id).unwrap().state, State::Outbound);
+    assert_eq!(s.router.poll_timeout(), Some(T0 + 7.0));
+    // Looked at again after the wait: another try at the link.
+    s.router.handle_timeout(T0 + 7.0);
+    assert_eq!(
+        actions(&mut s.router),
+        vec![Action::OpenLink {
+            destination: s.peer
+        }]
+    );
+    s.router
+        .handle_link_opening(T0 + 7.0, &s.peer, Err(ActionError::NoPath));
+    let _ = actions(&mut s.router);
+    // The path came: due at once.
+    s.router.handle_path_found(T0 + 9.0, &s.peer);
+    assert_eq!(
+        actions(&mut s.router),
+        vec![Action::OpenLink {
+            destination: s.peer
+        }]
+    );
+    // Each path request counted as an attempt (opening a link does not).
+    assert_eq!(s.router.status(&id).unwrap().attempts, 2);
+}
+
 #[test]
 fn retries_back_off_on_the_same_message_then_fail() {
     let mut s = setup();

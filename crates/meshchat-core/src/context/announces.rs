@@ -4,7 +4,7 @@
 
 use data_encoding::BASE64;
 use meshchat_store::{Announce, AnnounceQuery, NewAnnounce};
-use rns_crypto::NameHash;
+use rns_crypto::{DestinationHash, NameHash, PublicIdentity, destination_hash};
 use rns_proto::node::Event;
 use rns_wire::lxmf_app_data::DeliveryAppData;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -155,5 +155,56 @@ pub(super) async fn run(ctx: IdentityContext, mut rx: broadcast::Receiver<Event>
             Ok(_) | Err(RecvError::Lagged(_)) => {}
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+impl IdentityContext {
+    /// The identity behind `destination`: the network stack's memory, or
+    /// else the announce we stored (committed as it arrived, so it outlives
+    /// a `kill -9` that took the stack's unsaved memory with it), given
+    /// back to the stack so the router can use it. The stored key must hash
+    /// to `destination`, or it is not used.
+    pub(crate) async fn recall_identity(
+        &self,
+        destination: DestinationHash,
+    ) -> Result<Option<PublicIdentity>, CoreError> {
+        let net = &self.inner.net;
+        let known = net
+            .recall_identity(destination)
+            .await
+            .map_err(|e| CoreError::Net(e.to_string()))?;
+        if known.is_some() {
+            return Ok(known);
+        }
+        let query = AnnounceQuery {
+            destination_hash: Some(destination.to_string()),
+            limit: 1,
+            ..AnnounceQuery::default()
+        };
+        let stored = self.store(move |s| s.announces(&query)).await?;
+        let Some(row) = stored.into_iter().next().map(|a| a.announce) else {
+            return Ok(None);
+        };
+        let Some(name) = KNOWN_ASPECTS
+            .iter()
+            .find(|a| **a == row.aspect)
+            .map(|a| rns_crypto::name_hash(a))
+        else {
+            return Ok(None);
+        };
+        let key = BASE64.decode(row.identity_public_key.as_bytes()).ok();
+        let identity = key
+            .and_then(|k| <[u8; 64]>::try_from(k.as_slice()).ok())
+            .and_then(|k| PublicIdentity::from_bytes(&k).ok());
+        let Some(identity) =
+            identity.filter(|i| destination_hash(&name, Some(&i.hash())) == destination)
+        else {
+            return Ok(None);
+        };
+        let app_data = row.app_data.and_then(|d| BASE64.decode(d.as_bytes()).ok());
+        net.remember_identity(destination, identity.clone(), app_data)
+            .await
+            .map_err(|e| CoreError::Net(e.to_string()))?;
+        Ok(Some(identity))
     }
 }

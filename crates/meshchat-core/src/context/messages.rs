@@ -77,12 +77,7 @@ impl IdentityContext {
         };
         // As the reference does: nothing is stored for a recipient we could
         // not encrypt to.
-        let known = self
-            .inner
-            .net
-            .recall_identity(req.destination_hash)
-            .await
-            .map_err(|e| CoreError::Net(e.to_string()))?;
+        let known = self.recall_identity(req.destination_hash).await?;
         if known.is_none() {
             return Err(CoreError::UnknownRecipient);
         }
