@@ -175,6 +175,16 @@ fn reactions_travel_both_ways_with_a_python_lxmf_peer_in_the_references_shape() 
     let theirs_hash = theirs["hash"].as_str().unwrap().to_string();
     assert_eq!(theirs["is_reaction"], false);
 
+    // A message of Bob's conversation is no target in another one.
+    let other = "cd".repeat(16);
+    let res = app.send_json(
+        "POST",
+        REACTIONS,
+        &json!({"destination_hash": other, "target_message_hash": theirs_hash, "emoji": "👍"}),
+    );
+    assert_eq!(res.status, 404, "{}", String::from_utf8_lossy(&res.body));
+    assert!(messages(&app, &other).is_empty());
+
     // We react: the answer is the stored reaction row.
     let res = app.send_json(
         "POST",
