@@ -135,7 +135,6 @@ try:
     for key, body in probes + [tuple(p) for p in extra]:
         n = len(received); w = len(WS)
         api("POST", "/api/v1/lxmf-messages/reactions", body, key=key)
-        OBS[key]["ws_after"] = None
         try: wait_for("peer got reaction", lambda: len(received) > n, 8)
         except RuntimeError: pass
         OBS[key]["bob_received"] = [lxm_dump(m) for m in received[n:]]
@@ -154,7 +153,9 @@ try:
         router.handle_outbound(m)
         wait_for("delivered", lambda: m.state == LXMF.LXMessage.DELIVERED, 60)
         OBS[key + "_hash"] = m.hash.hex()
-    time.sleep(2)
+    last = OBS["in_react_to_incoming_hash"]
+    wait_for("last reaction stored", lambda: any(m["hash"] == last for m in api("GET", f"/api/v1/lxmf-messages/conversation/{bob_hash}?limit=50")["lxmf_messages"]), 30)
+    wait_for("last reaction pushed", lambda: any(isinstance(e, dict) and (e.get("lxmf_message") or {}).get("hash") == last for e in WS), 30)
     OBS["ws_incoming_reactions"] = ws_since(w)
     OBS["ws_incoming_first_full"] = next((e for e in WS[w:] if isinstance(e, dict) and e.get("type") == "lxmf.delivery"), None)
     OBS["conv_after_incoming_reactions"] = api("GET", f"/api/v1/lxmf-messages/conversation/{bob_hash}?limit=30")
