@@ -5,7 +5,8 @@
 // and label. It sets a password, sees the peer's announce, starts a
 // conversation from it, sends a message and sees it delivered, sends a
 // large one and watches its progress bar reach the end, receives the
-// peer's reply live, receives an image (shown inline) and a file
+// peer's reply live, reacts to it and sees the peer's reaction beside ours,
+// receives an image (shown inline) and a file
 // (downloaded, bytes checked), replies to it with an image (compressed in
 // the page) and a 1 MiB file picked through the attach button, watching
 // that transfer's bar move and reach the end and the peer get the names,
@@ -248,6 +249,26 @@ try {
   const { message_hash: pyHello } = await peer.call('lxmf_send', { destination_hash: app.lxmf, content: 'Hello from Python', title: '', method: 'direct' })
   await log.getByRole('article').filter({ hasText: 'Hello from Python' }).waitFor({ timeout: 60_000 })
   step('reply received live')
+
+  // 5b. Reactions: ours from the keyboard (menu button, Enter on the first
+  // emoji) reaches the peer in the reference's shape; the peer's (to the
+  // same message: the list renders only the rows in view) shows up live.
+  const hello = log.getByRole('article').filter({ hasText: 'Hello from Python' })
+  await hello.getByRole('button', { name: 'React to “Hello from Python”' }).focus()
+  await page.keyboard.press('Enter')
+  await page.getByRole('menuitem', { name: 'React with 👍' }).waitFor({ timeout: TIMEOUT })
+  await page.keyboard.press('Enter')
+  await hello.getByRole('list', { name: 'Reactions' }).getByText('👍 1').waitFor({ timeout: TIMEOUT })
+  const ourReaction = await peer.event((e) => e.event === 'lxmf_message' && e.fields?.map?.[0]?.[0] === 64)
+  const emojiHex = Buffer.from('👍').toString('hex')
+  assert.deepEqual(ourReaction.fields, { map: [[64, { map: [[0, { bin: pyHello }], [1, { bin: emojiHex }]] }]] })
+  assert.equal(ourReaction.content, '')
+  await peer.call('lxmf_send', {
+    destination_hash: app.lxmf, content: '', title: '', method: 'direct',
+    fields: { map: [[64, { map: [[0, { bin: pyHello }], [1, { bin: Buffer.from('🔥').toString('hex') }]] }]] },
+  })
+  await hello.getByRole('list', { name: 'Reactions' }).getByText('🔥 1').waitFor({ timeout: 60_000 })
+  step('reacted from the keyboard (the peer got the reference\'s fields); the peer\'s reaction shown live')
 
   // 6. An image (inline) and a file (downloadable), from the peer.
   const fields = {

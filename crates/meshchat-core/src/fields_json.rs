@@ -1,7 +1,8 @@
 //! LXMF fields as the JSON the reference stores in `lxmf_messages.fields`
 //! and serves: `{"file_attachments": [{"file_name", "file_bytes"}],
 //! "image": {"image_type", "image_bytes"}, "reply_to": hex}` with bytes in
-//! base64 (observed in a database the reference wrote, and in the rows it
+//! base64, and `"reaction": {"reaction_to": hex, "reaction_content"}`
+//! (observed in a database the reference wrote, and in the rows it
 //! stores for what it sends). Fields we do not know yet are left out. Also
 //! the way back: the fields of a stored outbound message (to resend it) and
 //! one attachment (to download it).
@@ -66,6 +67,19 @@ pub fn from_json(text: &str) -> Option<Fields> {
         ),
         None => None,
     };
+    // A reaction is sent alone (see `crate::reactions`).
+    if let Some(r) = obj.get("reaction") {
+        if obj.len() != 1 {
+            return None;
+        }
+        let to: [u8; 32] = HEXLOWER
+            .decode(r.get("reaction_to")?.as_str()?.as_bytes())
+            .ok()?
+            .try_into()
+            .ok()?;
+        let emoji = r.get("reaction_content")?.as_str()?;
+        return Some(crate::reactions::fields(&to, emoji));
+    }
     let known = ["file_attachments", "image", "reply_to"];
     if obj.keys().any(|k| !known.contains(&k.as_str())) {
         return None;
@@ -133,6 +147,12 @@ pub fn to_json(fields: &Fields) -> String {
     if let Some(hash) = fields.reply_to() {
         out.insert("reply_to".into(), Value::String(HEXLOWER.encode(hash)));
     }
+    if let Some(r) = crate::reactions::from_fields(fields) {
+        out.insert(
+            "reaction".into(),
+            json!({ "reaction_to": r.to, "reaction_content": r.emoji }),
+        );
+    }
     Value::Object(out).to_string()
 }
 
@@ -196,6 +216,13 @@ mod tests {
         assert_eq!(from_json(&text), Some(f.clone()));
         assert_eq!(reply_to_hash(&f), Some("07".repeat(32)));
         assert_eq!(from_json(r#"{"other": 1}"#), None);
+        let reaction = crate::reactions::fields(&[9; 32], "🔥");
+        let reaction_text = to_json(&reaction);
+        assert_eq!(
+            serde_json::from_str::<Value>(&reaction_text).unwrap(),
+            json!({"reaction": {"reaction_to": "09".repeat(32), "reaction_content": "🔥"}})
+        );
+        assert_eq!(from_json(&reaction_text), Some(reaction));
         assert_eq!(
             attachment(&text, AttachmentKind::File(0)).unwrap(),
             StoredAttachment::File {

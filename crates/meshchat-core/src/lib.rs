@@ -21,6 +21,7 @@ mod error;
 mod events;
 mod fields_json;
 mod node;
+pub mod reactions;
 mod status;
 
 pub use context::{

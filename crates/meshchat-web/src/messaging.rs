@@ -10,6 +10,7 @@ mod contacts;
 mod json;
 mod lxmf;
 mod organize;
+mod reactions;
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ pub use lxmf::SEND_MAX_BODY_BYTES;
 pub(crate) fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/lxmf-messages/send", lxmf::send)
+        .post("/api/v1/lxmf-messages/reactions", reactions::react)
         .get(
             "/api/v1/lxmf-messages/attachment/{message_hash}/{attachment_type}",
             lxmf::attachment,

@@ -340,6 +340,12 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/lxmf-messages/reactions",
+        "messages",
+        "React to a message with an emoji (sent as its own LXMF message)",
+    ),
+    (
+        "POST",
         "/api/v1/lxmf-messages/send",
         "messages",
         "Send an LXMF message (files, image, reply-to; body up to 9 MiB)",

@@ -66,6 +66,11 @@ export interface LxmfMessage {
   fields: MessageFields
   timestamp: number
   reply_to_hash?: string | null
+  /** A reaction is a message of its own; these name its target and emoji. */
+  is_reaction?: boolean
+  reaction_to?: string
+  reaction_emoji?: string
+  reaction_sender?: string
   created_at?: string
   updated_at?: string
 }

@@ -145,6 +145,16 @@ export default {
     replyingTo: 'Antwort auf',
     cancelReply: 'Nicht antworten',
   },
+  reactions: {
+    react: 'Reagieren',
+    add: 'Auf „{text}“ reagieren',
+    menu: 'Reaktionen',
+    reactWith: 'Mit {emoji} reagieren',
+    list: 'Reaktionen',
+    summary: '{emoji} {count}: {who}',
+    you: 'Du',
+    failed: 'Reaktion nicht gesendet: {reason}',
+  },
   network: {
     announceNow: 'Jetzt ankündigen',
     announced: 'Ankündigung gesendet.',

@@ -145,6 +145,16 @@ export default {
     replyingTo: 'Replying to',
     cancelReply: 'Do not reply',
   },
+  reactions: {
+    react: 'React',
+    add: 'React to “{text}”',
+    menu: 'Reactions',
+    reactWith: 'React with {emoji}',
+    list: 'Reactions',
+    summary: '{emoji} {count}: {who}',
+    you: 'You',
+    failed: 'Reaction not sent: {reason}',
+  },
   network: {
     announceNow: 'Announce now',
     announced: 'Announce sent.',

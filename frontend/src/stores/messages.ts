@@ -219,6 +219,19 @@ export const useMessagesStore = defineStore('messages', () => {
     return res.lxmf_message
   }
 
+  /** Reacts to a message of the conversation with `peer`: the reaction is a
+   * message of its own, shown under its target once it is in the list. */
+  async function react(peer: string, targetHash: string, emoji: string): Promise<LxmfMessage> {
+    const res = await sendJson<{ lxmf_message: LxmfMessage }>('POST', '/api/v1/lxmf-messages/reactions', {
+      destination_hash: peer,
+      target_message_hash: targetHash,
+      emoji,
+    })
+    apply(res.lxmf_message)
+    refreshSoon()
+    return res.lxmf_message
+  }
+
   async function cancel(hash: string): Promise<void> {
     await sendJson('POST', `/api/v1/lxmf-messages/${hash}/cancel`)
     const m = messages.value.find((x) => x.hash === hash)
@@ -262,7 +275,7 @@ export const useMessagesStore = defineStore('messages', () => {
         void markRead(peer)
       } else {
         const c = conversations.value.find((x) => x.destination_hash === peer)
-        notifyIncoming(c ? conversationName(c) : peer.slice(0, 8), m.content || m.title, peer)
+        notifyIncoming(c ? conversationName(c) : peer.slice(0, 8), m.content || m.title || (m.reaction_emoji ?? ''), peer)
       }
     }
     if (type !== 'lxmf_message_state_updated' || ['delivered', 'failed'].includes(m.state)) refreshSoon()
@@ -298,6 +311,7 @@ export const useMessagesStore = defineStore('messages', () => {
     loadOlder,
     markRead,
     send,
+    react,
     cancel,
     retry,
     remove,

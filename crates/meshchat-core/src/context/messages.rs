@@ -16,6 +16,7 @@ use crate::attachments::{AttachmentKind, Attachments, StoredAttachment};
 use crate::error::CoreError;
 use crate::events::CoreEvent;
 use crate::fields_json;
+use crate::reactions;
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,22 +76,84 @@ impl IdentityContext {
             Some(h) => Some(message_id(&h.to_ascii_lowercase())?.0),
             None => None,
         };
+        let fields = fields_json::outbound(&req.attachments, reply_to.as_ref());
+        self.dispatch(
+            req.destination_hash,
+            req.title,
+            req.content,
+            fields,
+            req.method,
+        )
+        .await
+    }
+
+    /// Sends a reaction to a message of the conversation with
+    /// `destination`: a message of its own (empty title and content, only
+    /// the `REACTION` field), opportunistic, as the reference sends it.
+    /// `NotFound` for a target that is not a message of that conversation,
+    /// `InvalidInput` for an empty or too long emoji.
+    pub async fn react(
+        &self,
+        destination: DestinationHash,
+        target_hash: String,
+        emoji: &str,
+    ) -> Result<Message, CoreError> {
+        let emoji = reactions::checked_emoji(emoji).map_err(|e| {
+            CoreError::InvalidInput(match e {
+                reactions::EmojiError::Empty => "emoji is empty".into(),
+                reactions::EmojiError::TooLong => format!(
+                    "emoji is longer than {} characters",
+                    reactions::MAX_REACTION_CHARS
+                ),
+            })
+        })?;
+        let target_hash = target_hash.to_ascii_lowercase();
+        let target = message_id(&target_hash)?;
+        let peer = destination.to_string();
+        let in_conversation = self
+            .store(move |s| Ok(s.message(&target_hash)?.filter(|m| m.peer_hash == peer)))
+            .await?
+            .is_some();
+        if !in_conversation {
+            return Err(CoreError::NotFound("Message not found".into()));
+        }
+        let fields = reactions::fields(&target.0, &emoji);
+        self.dispatch(
+            destination,
+            String::new(),
+            String::new(),
+            fields,
+            Method::Opportunistic,
+        )
+        .await
+    }
+
+    /// Stores an outbound message, then hands it to the router (see
+    /// [`Self::send`]).
+    async fn dispatch(
+        &self,
+        destination_hash: DestinationHash,
+        title: String,
+        content: String,
+        fields: lxmf::Fields,
+        method: Method,
+    ) -> Result<Message, CoreError> {
         // As the reference does: nothing is stored for a recipient we could
         // not encrypt to.
-        let known = self.recall_identity(req.destination_hash).await?;
+        let known = self.recall_identity(destination_hash).await?;
         if known.is_none() {
             return Err(CoreError::UnknownRecipient);
         }
         let me = self.inner.lxmf_delivery;
         let timestamp = rns_net::now();
         let mut message = lxmf::Message::new(
-            req.destination_hash,
+            destination_hash,
             me,
             timestamp,
-            req.title.clone(),
-            req.content.clone(),
+            title.clone(),
+            content.clone(),
         );
-        message.fields = fields_json::outbound(&req.attachments, reply_to.as_ref());
+        message.fields = fields;
         let (has_image, has_audio, has_files) = fields_json::flags(&message.fields);
         // The hash covers destination, source and payload, not the
         // signature: the router's copy gets the same one.
@@ -99,20 +162,21 @@ impl IdentityContext {
             .sign(&self.inner.identity)
             .message_id()
             .to_hex();
-        let peer = req.destination_hash.to_string();
+        let peer = destination_hash.to_string();
         let row = Message {
             hash: hash.clone(),
             source_hash: me.to_string(),
             destination_hash: peer.clone(),
             peer_hash: peer,
             state: state_name(State::Outbound).into(),
-            method: Some(method_name(req.method).into()),
-            title: req.title,
-            content: req.content,
+            method: Some(method_name(method).into()),
+            title,
+            content,
             fields: fields_json::to_json(&message.fields),
             has_image,
             has_audio,
             has_files,
+            has_reaction: reactions::from_fields(&message.fields).is_some(),
             reply_to_hash: fields_json::reply_to_hash(&message.fields),
             timestamp,
             ..Message::default()
@@ -126,7 +190,7 @@ impl IdentityContext {
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("message {hash} vanished")))?;
         self.emit(CoreEvent::MessageCreated(Box::new(stored.clone())));
-        if let Err(e) = self.inner.router.send(message, req.method).await {
+        if let Err(e) = self.inner.router.send(message, method).await {
             let failed = DeliveryUpdate {
                 state: state_name(State::Failed).into(),
                 ..DeliveryUpdate::default()
@@ -357,6 +421,7 @@ impl IdentityContext {
             has_image,
             has_audio,
             has_files,
+            has_reaction: reactions::from_fields(&m.fields).is_some(),
             timestamp: m.timestamp,
             ..Message::default()
         };

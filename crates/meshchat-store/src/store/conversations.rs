@@ -15,6 +15,8 @@ pub struct Conversation {
     pub latest_message_hash: String,
     pub latest_state: String,
     pub latest_is_incoming: bool,
+    /// The latest message is a reaction (the list previews it as one).
+    pub latest_is_reaction: bool,
     pub latest_title: String,
     /// The first [`PREVIEW_CHARS`](super::messages::PREVIEW_CHARS) characters of the latest content.
     pub latest_preview: String,
@@ -112,7 +114,7 @@ impl Store {
                  s.content_preview, s.timestamp AS ts, s.created_at,
                  (COALESCE(s.has_image, 0) OR COALESCE(s.has_audio, 0) OR COALESCE(s.has_files, 0)),
                  s.failed_count, {UNREAD} AS unread, p.peer_hash IS NOT NULL, f.folder_id,
-                 n.display_name, a.app_data
+                 n.display_name, a.app_data, COALESCE(s.has_reaction, 0)
                FROM lxmf_conversation_summaries s
                LEFT JOIN lxmf_conversation_pins p ON p.peer_hash = s.peer_hash
                LEFT JOIN lxmf_conversation_folders f ON f.peer_hash = s.peer_hash
@@ -161,6 +163,7 @@ impl Store {
                     folder_id: r.get(12)?,
                     custom_display_name: r.get(13)?,
                     announced_app_data: r.get(14)?,
+                    latest_is_reaction: r.get::<_, i64>(15)? != 0,
                 })
             },
         )?;

@@ -5,6 +5,8 @@
 use meshchat_core::{
     AnnounceView, BlockedDestination, ConversationView, CoreEvent, Favourite, Message,
 };
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -15,7 +17,7 @@ pub(crate) fn message(m: &Message) -> Value {
         .filter(Value::is_object)
         .map(super::attachments::for_api)
         .unwrap_or_else(|| json!({}));
-    json!({
+    let mut row = json!({
         "id": m.id,
         "hash": m.hash,
         "source_hash": m.source_hash,
@@ -44,7 +46,26 @@ pub(crate) fn message(m: &Message) -> Value {
         "updated_at": m.updated_at,
         "is_reaction": m.has_reaction,
         "solving_stamps": false,
-    })
+    });
+    // A reaction row also names its target, emoji and sender at the top
+    // level, as the reference serves it.
+    if m.has_reaction
+        && let Some(r) = reaction(&row["fields"])
+    {
+        row["reaction_to"] = r.0;
+        row["reaction_emoji"] = r.1;
+        row["reaction_sender"] = Value::String(m.source_hash.clone());
+    }
+    row
+}
+
+/// `(reaction_to, reaction_content)` of a message's fields JSON.
+fn reaction(fields: &Value) -> Option<(Value, Value)> {
+    let r = fields.get("reaction")?;
+    Some((
+        r.get("reaction_to")?.clone(),
+        r.get("reaction_content")?.clone(),
+    ))
 }
 
 /// The reference's name for a peer it has no announce from.
@@ -75,7 +96,7 @@ pub(crate) struct ConversationJson<'a> {
     is_tracking: bool,
     is_unread: bool,
     latest_message_created_at: &'a str,
-    latest_message_preview: &'a str,
+    latest_message_preview: Cow<'a, str>,
     latest_message_title: &'a str,
     lxmf_user_icon: Option<()>,
     unread_count: i64,
@@ -84,11 +105,12 @@ pub(crate) struct ConversationJson<'a> {
 
 pub(crate) fn conversation(v: &ConversationView) -> ConversationJson<'_> {
     let c = &v.conversation;
+    let display_name = v.display_name.as_deref().unwrap_or(ANONYMOUS);
     ConversationJson {
         contact_image: None,
         custom_display_name: c.custom_display_name.as_deref(),
         destination_hash: &c.peer_hash,
-        display_name: v.display_name.as_deref().unwrap_or(ANONYMOUS),
+        display_name,
         failed_messages_count: c.failed_count,
         folder_id: c.folder_id,
         has_attachments: c.has_attachments,
@@ -98,13 +120,30 @@ pub(crate) fn conversation(v: &ConversationView) -> ConversationJson<'_> {
         is_tracking: false,
         is_unread: c.unread_count > 0,
         latest_message_created_at: &c.latest_created_at,
-        latest_message_preview: &c.latest_preview,
+        latest_message_preview: preview(c, display_name),
         latest_message_title: &c.latest_title,
         lxmf_user_icon: None,
         unread_count: c.unread_count,
         updated_at: &c.latest_created_at,
     }
 }
+
+/// The list's preview of the latest message. A reaction has no content:
+/// the reference shows who reacted instead (observed).
+fn preview<'a>(c: &'a meshchat_core::Conversation, display_name: &str) -> Cow<'a, str> {
+    if !c.latest_is_reaction {
+        return Cow::Borrowed(&c.latest_preview);
+    }
+    let who = if c.latest_is_incoming {
+        c.custom_display_name.as_deref().unwrap_or(display_name)
+    } else {
+        OWN_REACTION_WHO
+    };
+    Cow::Owned(format!("{who} reacted"))
+}
+
+/// Who reacted, in the list's preview, when it was us.
+const OWN_REACTION_WHO: &str = "You";
 
 pub(crate) fn announce(v: &AnnounceView) -> Value {
     let a = &v.announce;
