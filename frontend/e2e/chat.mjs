@@ -12,8 +12,8 @@
 // that transfer's bar move and reach the end and the peer get the names,
 // bytes and reply-to intact, sees the unread count in the tab title,
 // exports all of the identity's data (importing it back is refused: it is
-// already here), creates and switches identity and logs in again, and sees
-// the sessions.
+// already here), creates, renames and switches identity and logs in again,
+// and sees the sessions.
 // Right after the password: the first-run setup (name, QR code of our
 // address), which stays away after a reload; later the peer's
 // conversation is pinned, moved into a new folder and filtered by it.
@@ -399,8 +399,12 @@ try {
   await shot('settings')
   await nav.getByRole('link', { name: 'Identities' }).click()
   await page.getByRole('heading', { level: 1, name: 'Identities' }).waitFor({ timeout: TIMEOUT })
-  await page.getByLabel('Display name for the new identity').fill('Second self')
+  await page.getByLabel('Display name for the new identity').fill('Second')
   await page.getByRole('button', { name: 'Create identity' }).click()
+  // Renamed while it is not the active one.
+  await page.getByRole('button', { name: 'Rename Second' }).click()
+  await page.getByLabel('New name for Second').fill('Second self')
+  await page.getByRole('button', { name: 'Save name' }).click()
   await page.getByRole('button', { name: 'Switch to Second self' }).waitFor({ timeout: TIMEOUT })
   await shot('identities')
   // All of the active identity's data as an archive; importing it back here

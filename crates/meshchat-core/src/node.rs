@@ -334,21 +334,37 @@ impl Node {
     /// Sets and persists the active identity's display name; its announces
     /// carry it from now on.
     pub async fn set_display_name(&self, name: String) -> Result<(), CoreError> {
+        let hash = self.context()?.identity_hash();
+        self.rename_identity(hash, name).await
+    }
+
+    /// Sets and persists the display name of any identity held (active or
+    /// not); its announces carry it from now on. The config is pushed when
+    /// it is the active one.
+    pub async fn rename_identity(&self, hash: IdentityHash, name: String) -> Result<(), CoreError> {
+        self.context()?;
         let _changes = self.inner.changes.lock().await;
-        let ctx = self.context()?;
+        let (ctx, active) = {
+            let reg = read(&self.inner.registry);
+            let ctx = reg
+                .online
+                .get(&hash)
+                .and_then(|o| o.context.clone())
+                .ok_or_else(|| CoreError::NotFound("Identity not found".into()))?;
+            (ctx, reg.active == hash)
+        };
         ctx.store_display_name(name.clone()).await?;
         if let Some(dir) = &self.inner.storage_dir {
             // The list shows it without opening the database; a failure
             // here loses nothing the database does not have.
             let _ = online::write_metadata(&StorageDir::new(dir), ctx.private_identity(), &name);
         }
-        if let Some(o) = write(&self.inner.registry)
-            .online
-            .get_mut(&ctx.identity_hash())
-        {
+        if let Some(o) = write(&self.inner.registry).online.get_mut(&hash) {
             o.display_name = name;
         }
-        let _ = self.inner.bus.send(CoreEvent::ConfigChanged);
+        if active {
+            let _ = self.inner.bus.send(CoreEvent::ConfigChanged);
+        }
         Ok(())
     }
 

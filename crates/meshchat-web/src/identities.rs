@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Routes {
         .post("/api/v1/identity/export", export_data)
         .post("/api/v1/identities/switch", switch)
         .delete("/api/v1/identities/{identity_hash}", remove)
+        .patch("/api/v1/identities/{identity_hash}", rename)
         .post("/api/v1/identity/backup/base32", backup_base32)
         .post("/api/v1/identity/backup/download", backup_download)
         .post("/api/v1/identity/restore", restore)
@@ -132,6 +133,36 @@ async fn remove(
     let hash = identity_hash(&hash)?;
     node.delete_identity(hash).await.map_err(core_error)?;
     Ok(Json(json!({ "message": "Identity deleted successfully" })))
+}
+
+/// `PATCH /api/v1/identities/{identity_hash} {"display_name"}` renames any
+/// identity held (ours; the reference renames only the active one, through
+/// the config) → `{"message", "identity": {"hash", "display_name"}}`.
+async fn rename(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let node = ready(&state.node)?;
+    let hash = identity_hash(&hash)?;
+    let body = json_object(&body)?;
+    let name = match body.get("display_name") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return Err(bad("display_name is required"));
+        }
+        Some(_) => return Err(bad("display_name must be a string")),
+    };
+    if name.len() > meshchat_core::MAX_DISPLAY_NAME_BYTES {
+        return Err(bad("display_name is too long"));
+    }
+    node.rename_identity(hash, name.clone())
+        .await
+        .map_err(core_error)?;
+    Ok(Json(json!({
+        "message": "Identity renamed",
+        "identity": { "hash": hash.to_string(), "display_name": name },
+    })))
 }
 
 /// `POST /api/v1/identity/backup/base32` → `{"identity_base32": ...}`

@@ -285,6 +285,12 @@ pub(crate) const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Delete an identity",
     ),
     (
+        "PATCH",
+        "/api/v1/identities/{identity_hash}",
+        "identities",
+        "Rename an identity (active or not)",
+    ),
+    (
         "POST",
         "/api/v1/identity/backup/base32",
         "identities",

@@ -525,3 +525,94 @@ fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Any identity can be renamed, active or not: the list shows the new name,
+/// the active one's config too, and a restart keeps both; bad input is a
+/// 4xx JSON error.
+#[test]
+fn identities_are_renamed_active_or_not_and_keep_their_names() {
+    let dir = temp_dir("identity-rename");
+    let app = start(&dir);
+    let active = list(&app)[0]["hash"].as_str().unwrap().to_owned();
+    let res = post(
+        &app,
+        "/api/v1/identities/create",
+        &json!({"display_name": "Other"}),
+    );
+    assert_eq!(res.status, 200);
+    let other = res.json()["identity"]["hash"].as_str().unwrap().to_owned();
+    let rename = |hash: &str, body: Value| {
+        app.send_json("PATCH", &format!("/api/v1/identities/{hash}"), &body)
+    };
+    let res = rename(&other, json!({"display_name": "  Work self "}));
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.json()["identity"]["display_name"], "Work self");
+    let res = rename(&active, json!({"display_name": "Home self"}));
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        app.get("/api/v1/config").json()["config"]["display_name"],
+        "Home self"
+    );
+    for (hash, body, status, code) in [
+        (other.as_str(), json!({}), 400, "bad_request"),
+        (
+            other.as_str(),
+            json!({"display_name": "  "}),
+            400,
+            "bad_request",
+        ),
+        (
+            other.as_str(),
+            json!({"display_name": 5}),
+            400,
+            "bad_request",
+        ),
+        (
+            other.as_str(),
+            json!({"display_name": "x".repeat(300)}),
+            400,
+            "bad_request",
+        ),
+        (
+            "not-a-hash",
+            json!({"display_name": "A"}),
+            400,
+            "bad_request",
+        ),
+        (
+            &"ab".repeat(16),
+            json!({"display_name": "A"}),
+            404,
+            "not_found",
+        ),
+    ] {
+        assert_error(&rename(hash, body), status, code);
+    }
+    let names = |app: &Running| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = list(app)
+            .iter()
+            .map(|i| {
+                (
+                    i["hash"].as_str().unwrap().to_owned(),
+                    i["display_name"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = names(&app);
+    assert!(
+        before.contains(&(other.clone(), "Work self".into())),
+        "{before:?}"
+    );
+    assert!(
+        before.contains(&(active.clone(), "Home self".into())),
+        "{before:?}"
+    );
+    assert!(app.terminate().success());
+    let app = start(&dir);
+    assert_eq!(names(&app), before);
+    assert!(app.terminate().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -226,6 +226,13 @@ export default {
     importSubmit: 'Importieren',
     importNothing: 'Füge zuerst einen Schlüssel ein oder wähle eine Datei.',
     imported: '{name} importiert.',
+    rename: 'Umbenennen',
+    renameOf: '{name} umbenennen',
+    newNameOf: 'Neuer Name für {name}',
+    saveName: 'Namen speichern',
+    cancel: 'Abbrechen',
+    renamed: 'In {name} umbenannt; die nächste Ankündigung trägt den Namen.',
+    nameRequired: 'Gib der Identität einen Namen.',
     importedData: '{name} mit allen Daten importiert ({n} Nachrichten); sie ist jetzt online.',
     exportData: 'Alle Daten dieser Identität herunterladen (.zip)',
     exportDataHint:

@@ -226,6 +226,13 @@ export default {
     importSubmit: 'Import',
     importNothing: 'Paste a key or choose a file first.',
     imported: 'Imported {name}.',
+    rename: 'Rename',
+    renameOf: 'Rename {name}',
+    newNameOf: 'New name for {name}',
+    saveName: 'Save name',
+    cancel: 'Cancel',
+    renamed: 'Renamed to {name}; its next announce carries the name.',
+    nameRequired: 'Give the identity a name.',
     importedData: 'Imported {name} with all its data ({n} messages); it is online now.',
     exportData: 'Download all data of this identity (.zip)',
     exportDataHint:

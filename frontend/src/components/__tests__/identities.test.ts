@@ -43,3 +43,20 @@ describe('IdentitiesPage import', () => {
     expect(wrapper.get('[role="status"]').text()).toBe('Imported Restored Identity.')
   })
 })
+
+describe('IdentitiesPage rename', () => {
+  it('renames an identity with one PATCH and says so', async () => {
+    const calls = stubFetch(routes)
+    const { wrapper } = mountWith(IdentitiesPage as never)
+    await flushPromises()
+    await wrapper.get('[aria-label="Rename Me"]').trigger('click')
+    await wrapper.get('input[id^="rename-"]').setValue('  Home  ')
+    await wrapper.get('form:has(input[id^="rename-"])').trigger('submit')
+    await flushPromises()
+    const patch = calls.find((c) => c.init?.method === 'PATCH')
+    expect(patch?.url).toBe(`/api/v1/identities/${'e'.repeat(32)}`)
+    expect(JSON.parse(String(patch?.init?.body))).toEqual({ display_name: 'Home' })
+    expect(wrapper.get('[role="status"]').text()).toBe('Renamed to Home; its next announce carries the name.')
+    expect(wrapper.find('input[id^="rename-"]').exists()).toBe(false)
+  })
+})
