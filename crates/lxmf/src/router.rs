@@ -327,6 +327,28 @@ pub enum RouterEvent {
     },
     /// A sync with a propagation node moved on (progress) or ended.
     Sync(SyncStatus),
+    /// A message too large for a packet is arriving (as a resource) on a
+    /// link to our delivery destination `local`. Who sent it is known only
+    /// once it is whole (then `Received` follows).
+    Incoming {
+        local: DestinationHash,
+        transfer: rns_proto::resource::ResourceHash,
+        progress: IncomingProgress,
+    },
+}
+
+/// How an incoming transfer stands; `Complete` and `Failed` are its last
+/// report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncomingProgress {
+    /// Bytes of the transfer so far, of the total (reported in steps of at
+    /// least 1 %).
+    Receiving {
+        done: u64,
+        total: u64,
+    },
+    Complete,
+    Failed,
 }
 
 /// Why a message was not queued.

@@ -39,6 +39,14 @@ pub enum CoreEvent {
     BlockedDestinations(Vec<BlockedDestination>),
     /// A setting shown in the config changed.
     ConfigChanged,
+    /// A message too large for a packet is arriving (its sender is known
+    /// only once it is whole): `transfer` names it (hex), `progress` is 0 to
+    /// 1, `state` is `receiving`, `complete` or `failed` (the last two end it).
+    IncomingTransfer {
+        transfer: String,
+        progress: f64,
+        state: &'static str,
+    },
     /// Another identity became the active one (the API's per-identity
     /// routes now answer for it).
     IdentitySwitched {

@@ -340,3 +340,69 @@ fn files_images_and_replies_reach_a_python_peer_and_come_back_for_download() {
         t0.elapsed()
     );
 }
+
+/// A message too large for a packet, on its way in, is reported over `/ws`
+/// as it arrives (`lxmf_incoming_transfer`: progress rising from 0 to 1,
+/// then `complete`), and the message itself is pushed.
+#[test]
+fn an_incoming_large_message_reports_its_progress_over_ws() {
+    let tmp = TempDir::new("meshchatx-incoming");
+    let port = free_port();
+    let rns = tcp_server_rns_dir(tmp.path(), port);
+    let storage = tmp.join("storage");
+    let app = start_with_rns(
+        &rns,
+        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
+    );
+    app.wait_ready();
+    let our_lxmf = app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ws = common::ws::Ws::connect(app.port);
+    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
+    peer.wait_online(1);
+    peer.call("lxmf_start", json!({"display_name": "Py Bob"}));
+    let big = HEXLOWER.encode(&bytes(300 * 1024, 11));
+    poll("the peer can address us", || {
+        app.send_json("POST", "/api/v1/announce", &json!({}));
+        wait_until(Duration::from_secs(2), || {
+            peer.try_call(
+                "lxmf_send",
+                json!({"destination_hash": our_lxmf, "content": "a big one", "method": "direct",
+                       "fields": {"map": [[5, [["big.bin", {"bin": big}]]]]}}),
+            )
+            .is_ok()
+        })
+        .then_some(())
+    });
+    poll("the big message pushed", || {
+        ws.find(|v| v["type"] == "lxmf.delivery" && v["lxmf_message"]["content"] == "a big one")
+    });
+    let all = ws.all();
+    let transfers: Vec<&Value> = all
+        .iter()
+        .filter(|v| v["type"] == "lxmf_incoming_transfer")
+        .collect();
+    let receiving: Vec<f64> = transfers
+        .iter()
+        .filter(|v| v["transfer"]["state"] == "receiving")
+        .map(|v| v["transfer"]["progress"].as_f64().unwrap())
+        .collect();
+    assert!(!receiving.is_empty(), "no progress reported: {transfers:?}");
+    assert!(receiving.windows(2).all(|w| w[0] <= w[1]), "{receiving:?}");
+    assert!(
+        receiving.iter().all(|p| (0.0..=1.0).contains(p)),
+        "{receiving:?}"
+    );
+    let complete = transfers
+        .iter()
+        .position(|v| v["transfer"]["state"] == "complete")
+        .expect("a complete report");
+    let id = &transfers[complete]["transfer"]["id"];
+    assert!(
+        transfers.iter().all(|v| &v["transfer"]["id"] == id),
+        "one transfer"
+    );
+    assert!(app.terminate().success());
+}

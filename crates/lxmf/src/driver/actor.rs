@@ -10,7 +10,7 @@ use std::time::Duration;
 use rns_crypto::{DestinationHash, PublicIdentity};
 use rns_net::{NetError, ReticulumHandle, now};
 use rns_proto::node::{DestinationSpec, Event, LinkEvent, LinkId, NodeError, ProofStrategy};
-use rns_proto::resource::{ResourceProving, ResourceStatus};
+use rns_proto::resource::{ResourceHash, ResourceProving, ResourceStatus};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
@@ -19,7 +19,8 @@ use super::{Command, DriverError};
 use crate::delivery::{Method, delivery_destination};
 use crate::message::{Message, MessageId};
 use crate::router::{
-    Action, ActionError, Received, ResourceOutcome, Router, RouterEvent, source_of,
+    Action, ActionError, IncomingProgress, Received, ResourceOutcome, Router, RouterEvent,
+    source_of,
 };
 use crate::stamp::{SearchOutcome, Workblock, random_start};
 
@@ -34,7 +35,8 @@ pub(super) struct Actor {
     events: broadcast::Sender<RouterEvent>,
     inbound: broadcast::Sender<Received>,
     /// Links to our delivery destinations that others opened to us.
-    inbound_links: HashSet<LinkId>,
+    /// Links to our delivery destinations, and which one each goes to.
+    inbound_links: HashMap<LinkId, DestinationHash>,
     stamp_jobs: HashMap<MessageId, Arc<AtomicBool>>,
     stamp_tx: mpsc::Sender<StampDone>,
     stamp_rx: mpsc::Receiver<StampDone>,
@@ -66,7 +68,7 @@ impl Actor {
             router,
             events,
             inbound,
-            inbound_links: HashSet::new(),
+            inbound_links: HashMap::new(),
             stamp_jobs: HashMap::new(),
             stamp_tx,
             stamp_rx,
@@ -446,7 +448,7 @@ impl Actor {
                     .flatten();
                 match info {
                     Some((dest, false)) if self.router.is_local(&dest) => {
-                        self.inbound_links.insert(link_id);
+                        self.inbound_links.insert(link_id, dest);
                     }
                     _ => self.router.handle_link_established(t, &link_id),
                 }
@@ -459,7 +461,7 @@ impl Actor {
                 link_id,
                 data,
                 packet_hash,
-            } if self.inbound_links.contains(&link_id) => {
+            } if self.inbound_links.contains_key(&link_id) => {
                 let source = self.source_identity(source_of(&data), Some(link_id)).await;
                 let accepted =
                     self.router
@@ -476,7 +478,7 @@ impl Actor {
                 hash,
                 data,
                 ..
-            } if self.inbound_links.contains(&link_id) => {
+            } if self.inbound_links.contains_key(&link_id) => {
                 let source = self.source_identity(source_of(&data), Some(link_id)).await;
                 let accepted =
                     self.router
@@ -509,12 +511,31 @@ impl Actor {
             }
             LinkEvent::ResourceProgress {
                 link_id,
+                hash,
                 done,
                 total,
                 incoming: true,
-                ..
             } => {
-                self.router.handle_sync_progress(&link_id, done, total);
+                if let Some(&local) = self.inbound_links.get(&link_id) {
+                    let progress = IncomingProgress::Receiving { done, total };
+                    self.incoming(local, hash, progress);
+                } else {
+                    self.router.handle_sync_progress(&link_id, done, total);
+                }
+            }
+            LinkEvent::ResourceConcluded {
+                link_id,
+                hash,
+                status,
+                incoming: true,
+            } => {
+                if let Some(&local) = self.inbound_links.get(&link_id) {
+                    let progress = match status {
+                        ResourceStatus::Complete => IncomingProgress::Complete,
+                        _ => IncomingProgress::Failed,
+                    };
+                    self.incoming(local, hash, progress);
+                }
             }
             LinkEvent::Delivered {
                 link_id,
@@ -554,6 +575,16 @@ impl Actor {
             }
             _ => {}
         }
+    }
+
+    /// Reports an incoming transfer to the application (not through the
+    /// router: nothing in it changes).
+    fn incoming(&self, local: DestinationHash, transfer: ResourceHash, progress: IncomingProgress) {
+        let _ = self.events.send(RouterEvent::Incoming {
+            local,
+            transfer,
+            progress,
+        });
     }
 
     /// With proofs held until stored: an accepted message's proof waits for

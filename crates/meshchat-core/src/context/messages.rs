@@ -4,7 +4,7 @@
 //! hash; blocked senders dropped without a trace), and the conversation
 //! queries the API serves.
 
-use lxmf::router::{OutboundStatus, Received, RouterEvent};
+use lxmf::router::{IncomingProgress, OutboundStatus, Received, RouterEvent};
 use lxmf::{MessageId, Method, State};
 use meshchat_store::{Conversation, ConversationQuery, DeliveryUpdate, InboundOutcome, Message};
 use rns_crypto::DestinationHash;
@@ -471,6 +471,24 @@ pub(super) async fn run_router_events(
     loop {
         match rx.recv().await {
             Ok(RouterEvent::Outbound(status)) => ctx.on_outbound(status).await,
+            Ok(RouterEvent::Incoming {
+                local,
+                transfer,
+                progress,
+            }) if local == ctx.inner.lxmf_delivery => {
+                let (progress, state) = match progress {
+                    IncomingProgress::Receiving { done, total } => {
+                        (done as f64 / total.max(1) as f64, "receiving")
+                    }
+                    IncomingProgress::Complete => (1.0, "complete"),
+                    IncomingProgress::Failed => (0.0, "failed"),
+                };
+                ctx.emit(CoreEvent::IncomingTransfer {
+                    transfer: transfer.to_string(),
+                    progress,
+                    state,
+                });
+            }
             // A later status of the same message repairs what a lag lost.
             Ok(_) | Err(RecvError::Lagged(_)) => {}
             Err(RecvError::Closed) => return,

@@ -203,6 +203,15 @@ pub(crate) fn push_json(event: &CoreEvent) -> Option<Value> {
             "sieve_suppress_notifications": false,
         }),
         CoreEvent::Announce(a) => json!({ "type": "announce", "announce": announce(a) }),
+        // Ours: the reference shows no progress for a message on its way in.
+        CoreEvent::IncomingTransfer {
+            transfer,
+            progress,
+            state,
+        } => json!({
+            "type": "lxmf_incoming_transfer",
+            "transfer": { "id": transfer, "progress": progress, "state": state },
+        }),
         CoreEvent::BlockedDestinations(list) => {
             json!({ "type": "blocked_destinations", "blocked_destinations": blocked(list) })
         }
