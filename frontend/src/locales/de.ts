@@ -511,4 +511,9 @@ export default {
     badInterval: 'Das Intervall beträgt mindestens eine Minute.',
     badCost: 'Die Stempelkosten sind eine ganze Zahl von 0 bis 254.',
   },
+  incoming: {
+    list: 'Eingehende Nachrichten',
+    receiving: 'Nachricht wird empfangen: {percent} %',
+    progress: 'Fortschritt der eingehenden Nachricht',
+  },
 }

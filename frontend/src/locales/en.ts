@@ -511,4 +511,9 @@ export default {
     badInterval: 'The interval is at least one minute.',
     badCost: 'The stamp cost is a whole number from 0 to 254.',
   },
+  incoming: {
+    list: 'Messages on their way in',
+    receiving: 'Receiving a message: {percent} %',
+    progress: 'Progress of the incoming message',
+  },
 }
