@@ -15,7 +15,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
+use common::{
+    DEADLINE, Running, lxmf_address, poll, start_ready, start_with_rns, tcp_server_rns_dir,
+};
 use data_encoding::{BASE64, HEXLOWER};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
@@ -350,15 +352,8 @@ fn an_incoming_large_message_reports_its_progress_over_ws() {
     let port = free_port();
     let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
-    let app = start_with_rns(
-        &rns,
-        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
-    );
-    app.wait_ready();
-    let our_lxmf = app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let app = start_ready(&rns, &storage);
+    let our_lxmf = lxmf_address(&app);
     let ws = common::ws::Ws::connect(app.port);
     let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
     peer.wait_online(1);

@@ -13,18 +13,9 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Running, poll, start_with_rns, tcp_server_rns_dir};
+use common::{poll, start_ready as start, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn start(rns: &Path, storage: &Path) -> Running {
-    let running = start_with_rns(
-        rns,
-        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
-    );
-    running.wait_ready();
-    running
-}
 
 fn text(res: &common::Response) -> String {
     String::from_utf8_lossy(&res.body).into_owned()

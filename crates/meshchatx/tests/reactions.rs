@@ -13,24 +13,14 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::ws::Ws;
-use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
+use common::{DEADLINE, Running, poll, start_ready as start, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
 
 const REACTIONS: &str = "/api/v1/lxmf-messages/reactions";
-
-fn start(rns: &Path, storage: &Path) -> Running {
-    let running = start_with_rns(
-        rns,
-        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
-    );
-    running.wait_ready();
-    running
-}
 
 fn messages(app: &Running, peer: &str) -> Vec<Value> {
     let res = app.get(&format!(

@@ -11,21 +11,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
-use common::{DEADLINE, Running, poll, start_with_rns, tcp_server_rns_dir};
+use common::{DEADLINE, Running, poll, start_ready as start, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn start(rns: &Path, storage: &Path) -> Running {
-    let running = start_with_rns(
-        rns,
-        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
-    );
-    running.wait_ready();
-    running
-}
 
 fn stamp_cost_in_config(app: &Running) -> Value {
     app.get("/api/v1/config").json()["config"]["lxmf_inbound_stamp_cost"].clone()

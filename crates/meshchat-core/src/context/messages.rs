@@ -216,8 +216,9 @@ impl IdentityContext {
             ));
         }
         let cancelled = self.inner.router.cancel(id).await?;
-        if cancelled {
-            // The router reports it too; this makes the row final at once.
+        if cancelled && !self.wait_for_state(&hash, "cancelled").await {
+            // The router's report did not get through in time (a lagging
+            // listener): make the row final ourselves.
             let update = DeliveryUpdate {
                 state: state_name(State::Cancelled).into(),
                 progress: row.progress,
@@ -226,6 +227,25 @@ impl IdentityContext {
             self.apply_update(hash, update).await;
         }
         Ok(cancelled)
+    }
+
+    /// Waits (briefly) until the stored row reads `state`. The router's
+    /// statuses are stored in the order it made them by one task; waiting
+    /// for that task to store the final one, rather than writing it here,
+    /// keeps an earlier status still on its way from overwriting it.
+    async fn wait_for_state(&self, hash: &str, state: &'static str) -> bool {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            let h = hash.to_owned();
+            let now = self.store(move |s| s.message(&h)).await;
+            if matches!(now, Ok(Some(ref m)) if m.state == state) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Sends a failed, cancelled or rejected outbound message again: the

@@ -112,6 +112,25 @@ pub fn start(dir: &Path, args: &[&str]) -> Running {
 
 /// Starts the binary with `args` plus `--port 0` and the Reticulum config
 /// directory `rns` (which the caller made loopback-only).
+/// The binary on plain HTTP, its storage at `storage` and its Reticulum
+/// config from `rns`, once it is ready.
+pub fn start_ready(rns: &Path, storage: &Path) -> Running {
+    let running = start_with_rns(
+        rns,
+        &["--no-https", "--storage-dir", storage.to_str().unwrap()],
+    );
+    running.wait_ready();
+    running
+}
+
+/// The active identity's LXMF address, from the config.
+pub fn lxmf_address(app: &Running) -> String {
+    app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn start_with_rns(rns: &Path, args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_meshchatx"))
         .arg("--port")
