@@ -39,6 +39,22 @@ pub use organize::{MAX_BULK, MAX_FOLDER_NAME};
 pub use propagation::{PropagationNodeView, SyncView};
 pub use stamps::{INBOUND_STAMP_COST_KEY, MAX_INBOUND_STAMP_COST};
 
+/// Waits until `due` (unix seconds; `None`: never) or until `changed`
+/// fires, whichever comes first; true when it is due. The schedule loops
+/// (auto-announce, auto-sync) create `changed` before reading their
+/// settings, so a change made meanwhile is not missed.
+async fn due_or_changed(changed: tokio::sync::futures::Notified<'_>, due: Option<f64>) -> bool {
+    let Some(due) = due else {
+        changed.await;
+        return false;
+    };
+    let wait = Duration::from_secs_f64((due - rns_net::now()).max(0.0));
+    tokio::select! {
+        () = changed => false,
+        () = tokio::time::sleep(wait) => true,
+    }
+}
+
 /// How long a write that must not be lost waits for room in the store's queue.
 const RELIABLE_WAIT: Duration = Duration::from_secs(5);
 

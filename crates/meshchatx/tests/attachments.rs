@@ -16,19 +16,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Running, lxmf_address, poll, start_ready, start_with_rns, tcp_server_rns_dir,
+    DEADLINE, Running, conversation as messages, lxmf_address, poll, start_ready, start_with_rns,
+    tcp_server_rns_dir,
 };
 use data_encoding::{BASE64, HEXLOWER};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn messages(app: &Running, peer: &str) -> Vec<Value> {
-    let res = app.get(&format!(
-        "/api/v1/lxmf-messages/conversation/{peer}?limit=50"
-    ));
-    assert_eq!(res.status, 200);
-    res.json()["lxmf_messages"].as_array().unwrap().clone()
-}
 
 fn row(app: &Running, peer: &str, hash: &str) -> Option<Value> {
     messages(app, peer).into_iter().find(|m| m["hash"] == hash)

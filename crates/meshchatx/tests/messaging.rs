@@ -17,17 +17,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::ws::Ws;
-use common::{DEADLINE, Running, poll, start_ready as start, tcp_server_rns_dir};
+use common::{
+    DEADLINE, Running, conversation as messages, lxmf_peer, poll, start_ready as start,
+    tcp_server_rns_dir, wait_announce_listed,
+};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
-
-fn messages(app: &Running, peer: &str) -> Vec<Value> {
-    let res = app.get(&format!(
-        "/api/v1/lxmf-messages/conversation/{peer}?limit=50"
-    ));
-    assert_eq!(res.status, 200);
-    res.json()["lxmf_messages"].as_array().unwrap().clone()
-}
 
 fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
     list.iter().find(|m| m[key] == value)
@@ -397,25 +392,11 @@ fn send_and_reply_through_a_python_rnsd_shared_instance() {
         .to_string();
     let ws = Ws::connect(app.port);
 
-    let peer = PyPeer::spawn_config(&RnsConfig::shared_client(tmp.join("py"), &instance).write());
-    peer.wait_online(1);
-    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    poll("the peer's announce in the list", || {
-        peer.call("lxmf_announce", json!({}));
-        wait_until(Duration::from_secs(2), || {
-            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
-            find(
-                list["announces"].as_array().unwrap(),
-                "destination_hash",
-                &bob,
-            )
-            .is_some()
-        })
-        .then_some(())
-    });
+    let (peer, bob) = lxmf_peer(
+        RnsConfig::shared_client(tmp.join("py"), &instance),
+        json!({"display_name": "Py Bob"}),
+    );
+    wait_announce_listed(&app, &peer, &bob);
 
     let res = app.send_json(
         "POST",
@@ -639,25 +620,11 @@ fn a_peer_heard_before_a_kill_9_is_sendable_at_once_after_the_restart() {
     let rns = tcp_server_rns_dir(tmp.path(), port);
     let storage = tmp.join("storage");
     let app = start(&rns, &storage);
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
-    peer.wait_online(1);
-    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    poll("the peer's announce stored", || {
-        peer.call("lxmf_announce", json!({}));
-        wait_until(Duration::from_secs(2), || {
-            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
-            find(
-                list["announces"].as_array().unwrap(),
-                "destination_hash",
-                &bob,
-            )
-            .is_some()
-        })
-        .then_some(())
-    });
+    let (peer, bob) = lxmf_peer(
+        RnsConfig::new(tmp.join("py")).tcp_client(port),
+        json!({"display_name": "Py Bob"}),
+    );
+    wait_announce_listed(&app, &peer, &bob);
     let pid = app.pid().to_string();
     assert!(
         std::process::Command::new("kill")

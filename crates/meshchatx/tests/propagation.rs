@@ -15,8 +15,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Running, poll, start_with_rns};
-use interop::{Lxmd, PyPeer, RnsConfig, TempDir, free_port, wait_until};
+use common::{DEADLINE, Running, conversation, lxmf_peer, poll, start_with_rns};
+use interop::{Lxmd, RnsConfig, TempDir, free_port, wait_until};
 use rns_crypto::{OsRng, PrivateIdentity, destination_hash, name_hash};
 use serde_json::{Value, json};
 
@@ -40,16 +40,6 @@ fn sync_once(app: &Running) -> Value {
         let s = sync_status(app);
         matches!(s["state"].as_str(), Some("complete" | "failed")).then_some(s)
     })
-}
-
-fn conversation(app: &Running, peer: &str) -> Vec<Value> {
-    app.get(&format!(
-        "/api/v1/lxmf-messages/conversation/{peer}?limit=20"
-    ))
-    .json()["lxmf_messages"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 #[test]
@@ -78,12 +68,10 @@ fn a_message_through_lxmd_arrives_by_sync_and_auto_sync_runs_by_itself() {
         .as_str()
         .unwrap()
         .to_string();
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
-    peer.wait_online(1);
-    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (peer, bob) = lxmf_peer(
+        RnsConfig::new(tmp.join("py")).tcp_client(port),
+        json!({"display_name": "Py Bob"}),
+    );
     peer.call(
         "lxmf_set_propagation_node",
         json!({"destination_hash": node}),

@@ -16,19 +16,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::ws::Ws;
-use common::{DEADLINE, Running, poll, start_ready as start, tcp_server_rns_dir};
+use common::{DEADLINE, conversation as messages, poll, start_ready as start, tcp_server_rns_dir};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
 
 const REACTIONS: &str = "/api/v1/lxmf-messages/reactions";
-
-fn messages(app: &Running, peer: &str) -> Vec<Value> {
-    let res = app.get(&format!(
-        "/api/v1/lxmf-messages/conversation/{peer}?limit=50"
-    ));
-    assert_eq!(res.status, 200);
-    res.json()["lxmf_messages"].as_array().unwrap().clone()
-}
 
 fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
     list.iter().find(|m| m[key] == value)

@@ -13,7 +13,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{DEADLINE, Running, poll, start_ready as start, tcp_server_rns_dir};
+use common::{
+    DEADLINE, Running, conversation, lxmf_peer, poll, start_ready as start, tcp_server_rns_dir,
+};
 use interop::{PyPeer, RnsConfig, TempDir, free_port, wait_until};
 use serde_json::{Value, json};
 
@@ -68,12 +70,10 @@ fn the_inbound_stamp_cost_is_announced_met_by_the_reference_and_kept() {
     }
     assert_eq!(stamp_cost_in_config(&app), 0);
 
-    let peer = PyPeer::spawn_config(&RnsConfig::new(tmp.join("py")).tcp_client(port).write());
-    peer.wait_online(1);
-    let bob = peer.call("lxmf_start", json!({"display_name": "Py Bob"}))["delivery_hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (peer, bob) = lxmf_peer(
+        RnsConfig::new(tmp.join("py")).tcp_client(port),
+        json!({"display_name": "Py Bob"}),
+    );
     let res = app.send_json(
         "PATCH",
         "/api/v1/config",
@@ -90,14 +90,8 @@ fn the_inbound_stamp_cost_is_announced_met_by_the_reference_and_kept() {
     );
     let hash = sent["message_hash"].as_str().unwrap().to_string();
     poll("the stamped message stored", || {
-        let res = app.get(&format!(
-            "/api/v1/lxmf-messages/conversation/{bob}?limit=10"
-        ));
-        let list = res.json()["lxmf_messages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        list.iter()
+        conversation(&app, &bob)
+            .iter()
             .any(|m| m["hash"] == hash.as_str())
             .then_some(())
     });

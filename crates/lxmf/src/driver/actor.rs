@@ -630,11 +630,17 @@ impl Actor {
                     .handle_packet_sent(now(), &message, r.map_err(action_error));
             }
             Action::OpenLink { destination } => {
-                let path = net.with_node(move |n, _| n.has_path(&destination)).await;
-                let r = match path {
-                    Ok(false) => Err(ActionError::NoPath),
-                    _ => net.open_link(destination).await.map_err(action_error),
-                };
+                // One visit to the node: no link request goes out without a path.
+                let r = net
+                    .with_node(move |n, now| match n.has_path(&destination) {
+                        true => n
+                            .open_link(now, &destination)
+                            .map_err(|e| action_error(e.into())),
+                        false => Err(ActionError::NoPath),
+                    })
+                    .await
+                    .map_err(action_error)
+                    .and_then(|r| r);
                 self.router.handle_link_opening(now(), &destination, r);
             }
             Action::SendLinkPacket {

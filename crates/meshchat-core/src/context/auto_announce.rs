@@ -146,21 +146,10 @@ pub(super) async fn run(ctx: IdentityContext) {
     loop {
         let changed = ctx.inner.auto_announce_changed.notified();
         let due = ctx.auto_announce().next_due(rns_net::now());
-        match due {
-            None => changed.await,
-            Some(due) => {
-                let wait = Duration::from_secs_f64((due - rns_net::now()).max(0.0));
-                tokio::select! {
-                    () = changed => {}
-                    () = tokio::time::sleep(wait) => {
-                        // A failed announce (the network going down) is
-                        // tried again after a while, not in a tight loop.
-                        if ctx.announce().await.is_err() {
-                            tokio::time::sleep(Duration::from_secs(MIN_AUTO_ANNOUNCE_INTERVAL)).await;
-                        }
-                    }
-                }
-            }
+        // A failed announce (the network going down) is tried again after
+        // a while, not in a tight loop.
+        if super::due_or_changed(changed, due).await && ctx.announce().await.is_err() {
+            tokio::time::sleep(Duration::from_secs(MIN_AUTO_ANNOUNCE_INTERVAL)).await;
         }
     }
 }

@@ -9,7 +9,6 @@
 //! when a sync (automatic or by hand) completes.
 
 use std::sync::PoisonError;
-use std::time::Duration;
 
 use rns_crypto::DestinationHash;
 
@@ -134,21 +133,13 @@ pub(super) async fn run(ctx: IdentityContext) {
     let _ = ctx.load_auto_sync().await;
     loop {
         let changed = ctx.inner.auto_sync_changed.notified();
-        match ctx.auto_sync().next_due(rns_net::now()) {
-            None => changed.await,
-            Some(due) => {
-                let wait = Duration::from_secs_f64((due - rns_net::now()).max(0.0));
-                tokio::select! {
-                    () = changed => {}
-                    () = tokio::time::sleep(wait) => {
-                        let now = rns_net::now();
-                        ctx.update_auto_sync(|a| a.last_attempt = Some(now));
-                        // One running by hand is as good; nothing else can fail
-                        // here that the next attempt would not meet too.
-                        let _ = ctx.start_sync().await;
-                    }
-                }
-            }
+        let due = ctx.auto_sync().next_due(rns_net::now());
+        if super::due_or_changed(changed, due).await {
+            let now = rns_net::now();
+            ctx.update_auto_sync(|a| a.last_attempt = Some(now));
+            // One running by hand is as good; nothing else can fail here
+            // that the next attempt would not meet too.
+            let _ = ctx.start_sync().await;
         }
     }
 }

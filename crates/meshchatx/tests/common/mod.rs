@@ -123,6 +123,46 @@ pub fn start_ready(rns: &Path, storage: &Path) -> Running {
     running
 }
 
+/// A conversation's messages as the API lists them (the newest 50).
+pub fn conversation(app: &Running, peer: &str) -> Vec<serde_json::Value> {
+    let res = app.get(&format!(
+        "/api/v1/lxmf-messages/conversation/{peer}?limit=50"
+    ));
+    assert_eq!(res.status, 200);
+    res.json()["lxmf_messages"].as_array().unwrap().clone()
+}
+
+/// A Python LXMF peer on `config` (written here), online, its router
+/// started with `start` (`lxmf_start`'s arguments): the peer and its
+/// delivery address.
+pub fn lxmf_peer(
+    config: interop::RnsConfig,
+    start: serde_json::Value,
+) -> (interop::PyPeer, String) {
+    let peer = interop::PyPeer::spawn_config(&config.write());
+    peer.wait_online(1);
+    let address = peer.call("lxmf_start", start)["delivery_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (peer, address)
+}
+
+/// Polls until the app lists the peer's announce of `address`, asking the
+/// peer to announce again now and then.
+pub fn wait_announce_listed(app: &Running, peer: &interop::PyPeer, address: &str) {
+    poll("the peer's announce listed", || {
+        peer.call("lxmf_announce", serde_json::json!({}));
+        interop::wait_until(Duration::from_secs(2), || {
+            let list = app.get("/api/v1/announces?aspect=lxmf.delivery").json();
+            list["announces"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["destination_hash"] == address))
+        })
+        .then_some(())
+    });
+}
+
 /// The active identity's LXMF address, from the config.
 pub fn lxmf_address(app: &Running) -> String {
     app.get("/api/v1/config").json()["config"]["lxmf_address_hash"]
